@@ -1,0 +1,56 @@
+#pragma once
+// Plain (ISA-independent) parts of the statistics: the partial results each
+// pass produces, how partials of a split reduction are merged in a fixed
+// order, and the final mean / rstd, computed in double and rounded once.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+namespace normrt::ops::detail {
+
+struct SumMinMax {
+  double sum = 0.0;
+  float min = std::numeric_limits<float>::infinity();
+  float max = -std::numeric_limits<float>::infinity();
+};
+
+struct Moments {
+  double s1 = 0.0;  // sum(x - shift)
+  double s2 = 0.0;  // sum((x - shift)^2)
+};
+
+struct RowStats {
+  float shift = 0.f;  // pass-1 mean, clamped into [min, max]
+  float corr = 0.f;   // mean - shift
+  float rstd = 0.f;   // 1 / sqrt(var + eps)
+  float mean = 0.f;   // shift + corr, rounded once
+};
+
+inline SumMinMax merge(const SumMinMax& a, const SumMinMax& b) {
+  return {a.sum + b.sum, std::min(a.min, b.min), std::max(a.max, b.max)};
+}
+
+inline Moments merge(const Moments& a, const Moments& b) { return {a.s1 + b.s1, a.s2 + b.s2}; }
+
+// The pass-1 mean as the shift of pass 2. A NaN sum stays NaN (and poisons
+// the row, as it should); a constant row gets exactly its constant.
+inline float shift_from(const SumMinMax& p, int64_t n) {
+  const float m = float(p.sum / double(n));
+  if (std::isnan(m)) return m;
+  return std::min(std::max(m, p.min), p.max);
+}
+
+inline RowStats finish_stats(float shift, const Moments& m, int64_t n, float eps) {
+  const double corr = m.s1 / double(n);
+  const double var = std::max(m.s2 / double(n) - corr * corr, 0.0);
+  RowStats st;
+  st.shift = shift;
+  st.corr = float(corr);
+  st.rstd = float(1.0 / std::sqrt(var + double(eps)));
+  st.mean = float(double(shift) + corr);
+  if (std::isnan(var) || std::isnan(corr)) st.rstd = std::numeric_limits<float>::quiet_NaN();
+  return st;
+}
+
+}  // namespace normrt::ops::detail

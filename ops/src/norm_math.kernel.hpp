@@ -1,0 +1,216 @@
+#pragma once
+// Building blocks of every normalization kernel, written once over Vec<Arch>.
+//
+// Statistics use the shifted two-pass scheme (DESIGN.md section 3):
+//   pass 1: sum, min and max  -> shift = clamp(sum / n, min, max)
+//   pass 2: s1 = sum(x - shift), s2 = sum((x - shift)^2)
+//           mean = shift + s1/n, var = s2/n - (s1/n)^2
+//   pass 3: y = ((x - shift) - s1/n) * (rstd * gamma) + beta
+// x - shift is exact for x near the mean, so rows with a mean of 1e6 and a
+// std of 1e-2 keep their digits, and a constant row gives exactly beta
+// (its shift is the constant itself: min == max). Lane sums run in fp32 over
+// short chunks and are folded into double, so long rows lose nothing either.
+#include "norm_math.hpp"
+#include "normrt/ops/activation.hpp"
+#include "normrt/simd/vec.hpp"
+
+namespace normrt::ops::detail {
+
+// Floats per lane summed in fp32 before a chunk is folded into double.
+constexpr int64_t kLaneChunk = 32;
+
+template <class A>
+SumMinMax sum_min_max(const float* x, int64_t n) {
+  using V = simd::Vec<A>;
+  using R = typename V::reg;
+  constexpr int64_t W = V::width;
+  constexpr int64_t kChunk = kLaneChunk * 4 * W;
+  double total = 0.0;
+  R lo = V::splat(std::numeric_limits<float>::infinity());
+  R hi = V::splat(-std::numeric_limits<float>::infinity());
+  int64_t i = 0;
+  for (; i + 4 * W <= n;) {
+    const int64_t end = std::min(n, i + kChunk);
+    R a0 = V::splat(0.f), a1 = V::splat(0.f), a2 = V::splat(0.f), a3 = V::splat(0.f);
+    for (; i + 4 * W <= end; i += 4 * W) {
+      const R v0 = V::load(x + i), v1 = V::load(x + i + W);
+      const R v2 = V::load(x + i + 2 * W), v3 = V::load(x + i + 3 * W);
+      a0 = a0 + v0; a1 = a1 + v1; a2 = a2 + v2; a3 = a3 + v3;
+      lo = V::min(lo, V::min(V::min(v0, v1), V::min(v2, v3)));
+      hi = V::max(hi, V::max(V::max(v0, v1), V::max(v2, v3)));
+    }
+    total += double(V::sum((a0 + a1) + (a2 + a3)));
+  }
+  R a = V::splat(0.f);
+  for (; i + W <= n; i += W) {
+    const R v = V::load(x + i);
+    a = a + v;
+    lo = V::min(lo, v);
+    hi = V::max(hi, v);
+  }
+  if (i < n) {
+    const std::size_t rest = std::size_t(n - i);
+    a = a + V::load_tail(x + i, rest, 0.f);
+    const R v = V::load_tail(x + i, rest, x[i]);  // a repeated element is neutral
+    lo = V::min(lo, v);
+    hi = V::max(hi, v);
+  }
+  total += double(V::sum(a));
+  return {total, V::hmin(lo), V::hmax(hi)};
+}
+
+template <class A>
+Moments shifted_moments(const float* x, int64_t n, float shift) {
+  using V = simd::Vec<A>;
+  using R = typename V::reg;
+  constexpr int64_t W = V::width;
+  constexpr int64_t kChunk = kLaneChunk * 2 * W;
+  const R s = V::splat(shift);
+  double s1 = 0.0, s2 = 0.0;
+  int64_t i = 0;
+  for (; i + 2 * W <= n;) {
+    const int64_t end = std::min(n, i + kChunk);
+    R a0 = V::splat(0.f), a1 = V::splat(0.f), q0 = V::splat(0.f), q1 = V::splat(0.f);
+    for (; i + 2 * W <= end; i += 2 * W) {
+      const R d0 = V::load(x + i) - s;
+      const R d1 = V::load(x + i + W) - s;
+      a0 = a0 + d0; a1 = a1 + d1;
+      q0 = V::fma(d0, d0, q0); q1 = V::fma(d1, d1, q1);
+    }
+    s1 += double(V::sum(a0 + a1));
+    s2 += double(V::sum(q0 + q1));
+  }
+  R a = V::splat(0.f), q = V::splat(0.f);
+  for (; i + W <= n; i += W) {
+    const R d = V::load(x + i) - s;
+    a = a + d;
+    q = V::fma(d, d, q);
+  }
+  if (i < n) {
+    const R d = V::load_tail(x + i, std::size_t(n - i), shift) - s;
+    a = a + d;
+    q = V::fma(d, d, q);
+  }
+  s1 += double(V::sum(a));
+  s2 += double(V::sum(q));
+  return {s1, s2};
+}
+
+template <class A>
+double sum_squares(const float* x, int64_t n) {
+  using V = simd::Vec<A>;
+  using R = typename V::reg;
+  constexpr int64_t W = V::width;
+  constexpr int64_t kChunk = kLaneChunk * 4 * W;
+  double total = 0.0;
+  int64_t i = 0;
+  for (; i + 4 * W <= n;) {
+    const int64_t end = std::min(n, i + kChunk);
+    R q0 = V::splat(0.f), q1 = V::splat(0.f), q2 = V::splat(0.f), q3 = V::splat(0.f);
+    for (; i + 4 * W <= end; i += 4 * W) {
+      const R v0 = V::load(x + i), v1 = V::load(x + i + W);
+      const R v2 = V::load(x + i + 2 * W), v3 = V::load(x + i + 3 * W);
+      q0 = V::fma(v0, v0, q0); q1 = V::fma(v1, v1, q1);
+      q2 = V::fma(v2, v2, q2); q3 = V::fma(v3, v3, q3);
+    }
+    total += double(V::sum((q0 + q1) + (q2 + q3)));
+  }
+  R q = V::splat(0.f);
+  for (; i + W <= n; i += W) {
+    const R v = V::load(x + i);
+    q = V::fma(v, v, q);
+  }
+  if (i < n) {
+    const R v = V::load_tail(x + i, std::size_t(n - i), 0.f);
+    q = V::fma(v, v, q);
+  }
+  return total + double(V::sum(q));
+}
+
+template <class A, Activation act>
+inline typename simd::Vec<A>::reg activate(typename simd::Vec<A>::reg v) {
+  using V = simd::Vec<A>;
+  if constexpr (act == Activation::relu) {
+    return V::max(v, V::splat(0.f));
+  } else if constexpr (act == Activation::silu) {
+    return v / (V::splat(1.f) + V::exp(V::splat(0.f) - v));
+  } else {
+    return v;
+  }
+}
+
+// y[j] = act(((x[j] - shift) - corr) * (rstd * gamma[j]) + beta[j]).
+// gamma / beta may be null (1 / 0).
+template <class A, Activation act = Activation::none>
+void normalize_row(const float* x, float* y, int64_t n, const RowStats& st,
+                   const float* gamma, const float* beta) {
+  using V = simd::Vec<A>;
+  using R = typename V::reg;
+  constexpr int64_t W = V::width;
+  const R shift = V::splat(st.shift), corr = V::splat(st.corr), rstd = V::splat(st.rstd);
+  const R zero = V::splat(0.f), one = V::splat(1.f);
+  auto one_vec = [&](int64_t j, std::size_t m) {
+    const bool full = m == std::size_t(W);
+    const R xv = full ? V::load(x + j) : V::load_tail(x + j, m, st.shift);
+    const R g = gamma ? (full ? V::load(gamma + j) : V::load_tail(gamma + j, m)) : one;
+    const R b = beta ? (full ? V::load(beta + j) : V::load_tail(beta + j, m)) : zero;
+    const R out = activate<A, act>(V::fma((xv - shift) - corr, rstd * g, b));
+    if (full) V::store(y + j, out); else V::store_tail(y + j, out, m);
+  };
+  int64_t j = 0;
+  for (; j + W <= n; j += W) one_vec(j, std::size_t(W));
+  if (j < n) one_vec(j, std::size_t(n - j));
+}
+
+// y[j] = act(((x[j] - shift) - corr) * a + b) for one channel's span.
+template <class A, Activation act = Activation::none>
+void normalize_span(const float* x, float* y, int64_t n, float shift, float corr, float a,
+                    float b) {
+  using V = simd::Vec<A>;
+  using R = typename V::reg;
+  constexpr int64_t W = V::width;
+  const R vs = V::splat(shift), vc = V::splat(corr), va = V::splat(a), vb = V::splat(b);
+  int64_t j = 0;
+  for (; j + 2 * W <= n; j += 2 * W) {
+    const R o0 = activate<A, act>(V::fma((V::load(x + j) - vs) - vc, va, vb));
+    const R o1 = activate<A, act>(V::fma((V::load(x + j + W) - vs) - vc, va, vb));
+    V::store(y + j, o0);
+    V::store(y + j + W, o1);
+  }
+  for (; j + W <= n; j += W) {
+    V::store(y + j, activate<A, act>(V::fma((V::load(x + j) - vs) - vc, va, vb)));
+  }
+  if (j < n) {
+    const std::size_t m = std::size_t(n - j);
+    V::store_tail(y + j, activate<A, act>(V::fma((V::load_tail(x + j, m, shift) - vs) - vc, va, vb)), m);
+  }
+}
+
+// s[j] = x[j] + skip[j] (+ bias[j]).
+template <class A>
+void residual_add(const float* x, const float* skip, const float* bias, float* s, int64_t n) {
+  using V = simd::Vec<A>;
+  constexpr int64_t W = V::width;
+  int64_t j = 0;
+  for (; j + W <= n; j += W) {
+    auto v = V::load(x + j) + V::load(skip + j);
+    if (bias) v = v + V::load(bias + j);
+    V::store(s + j, v);
+  }
+  if (j < n) {
+    const std::size_t m = std::size_t(n - j);
+    auto v = V::load_tail(x + j, m) + V::load_tail(skip + j, m);
+    if (bias) v = v + V::load_tail(bias + j, m);
+    V::store_tail(s + j, v, m);
+  }
+}
+
+// Full statistics of one contiguous row (both passes).
+template <class A>
+RowStats row_stats(const float* x, int64_t n, float eps) {
+  const SumMinMax p1 = sum_min_max<A>(x, n);
+  const float shift = shift_from(p1, n);
+  return finish_stats(shift, shifted_moments<A>(x, n, shift), n, eps);
+}
+
+}  // namespace normrt::ops::detail

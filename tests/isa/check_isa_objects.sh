@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Proves the ODR-trap fix on one localized per-ISA object (<isa>_kernels.o):
+#  1. every defined global symbol is an entry point of that ISA (*kernels_<isa>*),
+#  2. no weak / COMDAT symbol is left for the final link to pick across ISAs,
+#  3. there is no static initializer (.init_array / .ctors) to run on every CPU.
+set -euo pipefail
+obj=$1; nm=${2:-nm}; objdump=${3:-objdump}
+isa=$(basename "$obj" _kernels.o)
+fail=0
+globals=$("$nm" -g --defined-only "$obj" | awk '{print $3}')
+[ -n "$globals" ] || { echo "FAIL: $obj exports no entry point"; exit 1; }
+for s in $globals; do
+  case "$s" in
+    *kernels_${isa}*) ;;
+    *) echo "FAIL: $obj exports non-entry symbol $s"; fail=1 ;;
+  esac
+done
+weak=$("$nm" "$obj" | awk '$2 ~ /^[VvWwu]$/ {print $3}')
+if [ -n "$weak" ]; then echo "FAIL: weak symbols left in $obj:"; echo "$weak" | head; fail=1; fi
+if "$objdump" -h "$obj" | grep -Eq '\.(init_array|ctors)'; then
+  echo "FAIL: $obj has a static initializer section"; fail=1
+fi
+if "$objdump" -h "$obj" | grep -q 'GROUP\|\.group'; then
+  echo "FAIL: $obj still has COMDAT groups"; fail=1
+fi
+n=$(echo "$globals" | wc -w)
+[ $fail -eq 0 ] && echo "OK: $obj exports only its $n ${isa} entry points, no weak symbols, no initializers"
+exit $fail
