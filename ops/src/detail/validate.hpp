@@ -40,4 +40,17 @@ inline void require_eps(const char* op, float eps, const char* name = "eps") {
   }
 }
 
+// Output y of `count` floats may be x itself (in place) or lie apart from it;
+// a partial overlap would read inputs the op has already overwritten.
+inline void require_same_or_disjoint(const char* op, const float* x, const float* y,
+                                     int64_t count, const char* y_name = "y") {
+  if (x == y) return;
+  const auto xb = reinterpret_cast<std::uintptr_t>(x);
+  const auto yb = reinterpret_cast<std::uintptr_t>(y);
+  const auto bytes = std::uintptr_t(count) * sizeof(float);
+  if (xb < yb + bytes && yb < xb + bytes) {
+    fail(op, std::string(y_name) + " partially overlaps x (allowed: y == x, or disjoint)");
+  }
+}
+
 }  // namespace normrt::ops::detail

@@ -16,9 +16,9 @@ struct LrnArgs {
   int64_t n = 0, c = 0, spatial = 1;
   Layout layout = Layout::nchw;
   int64_t size = 5;  // odd and positive; an even size is rejected (asymmetric window)
-  float alpha = 1e-4f;
-  float beta = 0.75f;
-  float bias = 1.0f;
+  float alpha = 1e-4f;  // finite, >= 0
+  float beta = 0.75f;   // finite
+  float bias = 1.0f;    // finite, > 0 (so the denominator is never 0 or negative)
 };
 
 void lrn(const LrnArgs& args, const ExecOptions& exec = {});

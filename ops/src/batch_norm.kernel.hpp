@@ -1,0 +1,106 @@
+#pragma once
+// BatchNorm inference is a pure stream: one fma per element (plus the
+// epilogue). The loops below move four vectors per iteration so that loads,
+// fmas and stores of independent vectors overlap.
+#include "batch_norm.table.hpp"
+#include "norm_math.kernel.hpp"
+
+namespace normrt::ops::detail {
+
+// y[j] = act(x[j] * a + b): one channel's span, scalar scale and shift.
+template <class A, Activation act>
+void affine_span(const float* x, float* y, int64_t n, float a, float b) {
+  using V = simd::Vec<A>;
+  using R = typename V::reg;
+  constexpr int64_t W = V::width;
+  const R va = V::splat(a), vb = V::splat(b);
+  int64_t j = 0;
+  for (; j + 4 * W <= n; j += 4 * W) {
+    const R o0 = activate<A, act>(V::fma(V::load(x + j), va, vb));
+    const R o1 = activate<A, act>(V::fma(V::load(x + j + W), va, vb));
+    const R o2 = activate<A, act>(V::fma(V::load(x + j + 2 * W), va, vb));
+    const R o3 = activate<A, act>(V::fma(V::load(x + j + 3 * W), va, vb));
+    V::store(y + j, o0);
+    V::store(y + j + W, o1);
+    V::store(y + j + 2 * W, o2);
+    V::store(y + j + 3 * W, o3);
+  }
+  for (; j + W <= n; j += W) V::store(y + j, activate<A, act>(V::fma(V::load(x + j), va, vb)));
+  if (j < n) {
+    const std::size_t m = std::size_t(n - j);
+    V::store_tail(y + j, activate<A, act>(V::fma(V::load_tail(x + j, m), va, vb)), m);
+  }
+}
+
+// y[j] = act(x[j] * a[j] + b[j]): one position's channels, per-channel scale
+// and shift read from the (L1-resident) parameter arrays.
+template <class A, Activation act>
+void affine_channels(const float* x, float* y, int64_t n, const float* a, const float* b) {
+  using V = simd::Vec<A>;
+  using R = typename V::reg;
+  constexpr int64_t W = V::width;
+  int64_t j = 0;
+  for (; j + 4 * W <= n; j += 4 * W) {
+    const R o0 = activate<A, act>(V::fma(V::load(x + j), V::load(a + j), V::load(b + j)));
+    const R o1 = activate<A, act>(
+        V::fma(V::load(x + j + W), V::load(a + j + W), V::load(b + j + W)));
+    const R o2 = activate<A, act>(
+        V::fma(V::load(x + j + 2 * W), V::load(a + j + 2 * W), V::load(b + j + 2 * W)));
+    const R o3 = activate<A, act>(
+        V::fma(V::load(x + j + 3 * W), V::load(a + j + 3 * W), V::load(b + j + 3 * W)));
+    V::store(y + j, o0);
+    V::store(y + j + W, o1);
+    V::store(y + j + 2 * W, o2);
+    V::store(y + j + 3 * W, o3);
+  }
+  for (; j + W <= n; j += W) {
+    V::store(y + j, activate<A, act>(V::fma(V::load(x + j), V::load(a + j), V::load(b + j))));
+  }
+  if (j < n) {
+    const std::size_t m = std::size_t(n - j);
+    const R v = V::fma(V::load_tail(x + j, m), V::load_tail(a + j, m), V::load_tail(b + j, m));
+    V::store_tail(y + j, activate<A, act>(v), m);
+  }
+}
+
+template <class A, Activation act>
+void bn_planes(const BatchNormArgs& a, int64_t p0, int64_t p1) {
+  for (int64_t p = p0; p < p1; ++p) {
+    const int64_t ch = p % a.c;
+    affine_span<A, act>(a.x + p * a.spatial, a.y + p * a.spatial, a.spatial, a.scale[ch],
+                        a.shift[ch]);
+  }
+}
+
+template <class A, Activation act>
+void bn_rows(const BatchNormArgs& a, int64_t r0, int64_t r1) {
+  for (int64_t r = r0; r < r1; ++r) {
+    affine_channels<A, act>(a.x + r * a.c, a.y + r * a.c, a.c, a.scale, a.shift);
+  }
+}
+
+// The epilogue is a template parameter, so each loop body is branch-free.
+template <class A>
+void apply_planes(const BatchNormArgs& a, int64_t p0, int64_t p1) {
+  switch (a.act) {
+    case Activation::relu: return bn_planes<A, Activation::relu>(a, p0, p1);
+    case Activation::silu: return bn_planes<A, Activation::silu>(a, p0, p1);
+    default: return bn_planes<A, Activation::none>(a, p0, p1);
+  }
+}
+
+template <class A>
+void apply_rows(const BatchNormArgs& a, int64_t r0, int64_t r1) {
+  switch (a.act) {
+    case Activation::relu: return bn_rows<A, Activation::relu>(a, r0, r1);
+    case Activation::silu: return bn_rows<A, Activation::silu>(a, r0, r1);
+    default: return bn_rows<A, Activation::none>(a, r0, r1);
+  }
+}
+
+template <class A>
+batch_norm_kernels make_batch_norm_kernels() {
+  return {&apply_planes<A>, &apply_rows<A>};
+}
+
+}  // namespace normrt::ops::detail

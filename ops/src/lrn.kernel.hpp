@@ -1,0 +1,144 @@
+#pragma once
+// LRN across channels: y = x / (bias + alpha / size * sum_window x^2)^beta.
+// Both layouts square the inputs they need into a scratch buffer first (so
+// in-place works) and then sum each window directly, channel by channel in
+// ascending order: no running add/subtract that would drift, and NCHW and
+// NHWC add the same numbers in the same order.
+#include <vector>
+
+#include "lrn.table.hpp"
+#include "normrt/simd/vec.hpp"
+
+namespace normrt::ops::detail {
+
+// Which power the denominator is raised to; the common ones avoid pow.
+enum class LrnPower { three_quarters, one, half, general };
+
+struct LrnCoeffs {
+  float k;     // alpha / size, rounded once
+  float bias;
+  float beta;
+};
+
+template <class A, LrnPower P>
+inline typename simd::Vec<A>::reg lrn_divide(typename simd::Vec<A>::reg x,
+                                             typename simd::Vec<A>::reg d, float beta) {
+  using V = simd::Vec<A>;
+  if constexpr (P == LrnPower::three_quarters) {
+    const auto r = V::sqrt(d);
+    return x / (r * V::sqrt(r));  // d^0.75 = sqrt(d) * sqrt(sqrt(d))
+  } else if constexpr (P == LrnPower::one) {
+    return x / d;
+  } else if constexpr (P == LrnPower::half) {
+    return x / V::sqrt(d);
+  } else {
+    return x / V::pow(d, V::splat(beta));
+  }
+}
+
+// sq[j] = x[j]^2 for j < n.
+template <class A>
+void square_span(const float* x, float* sq, int64_t n) {
+  using V = simd::Vec<A>;
+  constexpr int64_t W = V::width;
+  int64_t j = 0;
+  for (; j + W <= n; j += W) {
+    const auto v = V::load(x + j);
+    V::store(sq + j, v * v);
+  }
+  if (j < n) {
+    const std::size_t m = std::size_t(n - j);
+    const auto v = V::load_tail(x + j, m);
+    V::store_tail(sq + j, v * v, m);
+  }
+}
+
+// y[j] = x[j] / (bias + k * sum_{w < count} sq[w * stride + j])^beta, j < n.
+// NCHW: the window's channel planes of a tile (stride = tile); NHWC: a
+// zero-padded squared row read at shifted offsets (stride = 1).
+template <class A, LrnPower P>
+void window_divide(const float* x, float* y, int64_t n, const float* sq, int64_t stride,
+                   int64_t count, const LrnCoeffs& co) {
+  using V = simd::Vec<A>;
+  using R = typename V::reg;
+  constexpr int64_t W = V::width;
+  const R k = V::splat(co.k), bias = V::splat(co.bias);
+  auto one_vec = [&](int64_t j, std::size_t m) {
+    const bool full = m == std::size_t(W);
+    const float* s = sq + j;
+    R acc = full ? V::load(s) : V::load_tail(s, m);
+    for (int64_t w = 1; w < count; ++w) {
+      s += stride;
+      acc = acc + (full ? V::load(s) : V::load_tail(s, m));
+    }
+    const R xv = full ? V::load(x + j) : V::load_tail(x + j, m);
+    const R out = lrn_divide<A, P>(xv, V::fma(acc, k, bias), co.beta);
+    if (full) V::store(y + j, out); else V::store_tail(y + j, out, m);
+  };
+  int64_t j = 0;
+  for (; j + W <= n; j += W) one_vec(j, std::size_t(W));
+  if (j < n) one_vec(j, std::size_t(n - j));
+}
+
+template <class A, LrnPower P>
+void lrn_tiles_impl(const LrnArgs& a, const LrnCoeffs& co, int64_t t0, int64_t t1) {
+  const int64_t c = a.c, spatial = a.spatial, tile = lrn_tile(c), half = lrn_half_window(a);
+  const int64_t tiles = (spatial + tile - 1) / tile;
+  std::vector<float> sq(std::size_t(c * tile));
+  for (int64_t t = t0; t < t1; ++t) {
+    const int64_t s0 = (t % tiles) * tile, len = std::min(tile, spatial - s0);
+    const int64_t base = (t / tiles) * c * spatial + s0;
+    for (int64_t ch = 0; ch < c; ++ch) square_span<A>(a.x + base + ch * spatial, &sq[std::size_t(ch * tile)], len);
+    for (int64_t ch = 0; ch < c; ++ch) {
+      const int64_t lo = std::max<int64_t>(0, ch - half), hi = std::min(c - 1, ch + half);
+      window_divide<A, P>(a.x + base + ch * spatial, a.y + base + ch * spatial, len,
+                          &sq[std::size_t(lo * tile)], tile, hi - lo + 1, co);
+    }
+  }
+}
+
+template <class A, LrnPower P>
+void lrn_rows_impl(const LrnArgs& a, const LrnCoeffs& co, int64_t r0, int64_t r1) {
+  const int64_t c = a.c, half = lrn_half_window(a);
+  // [half zeros | c squares | half zeros]: channel ch's window starts at pad[ch].
+  std::vector<float> pad(std::size_t(c + 2 * half), 0.f);
+  for (int64_t r = r0; r < r1; ++r) {
+    square_span<A>(a.x + r * c, &pad[std::size_t(half)], c);
+    window_divide<A, P>(a.x + r * c, a.y + r * c, c, pad.data(), 1, 2 * half + 1, co);
+  }
+}
+
+inline LrnCoeffs lrn_coeffs(const LrnArgs& a) {
+  return {float(double(a.alpha) / double(a.size)), a.bias, a.beta};
+}
+
+// Runs Body<P> with the power kind of a.beta.
+template <class A, template <class, LrnPower> class Body>
+void with_power(const LrnArgs& a, int64_t b, int64_t e) {
+  const LrnCoeffs co = lrn_coeffs(a);
+  if (a.beta == 0.75f) return Body<A, LrnPower::three_quarters>::run(a, co, b, e);
+  if (a.beta == 1.0f) return Body<A, LrnPower::one>::run(a, co, b, e);
+  if (a.beta == 0.5f) return Body<A, LrnPower::half>::run(a, co, b, e);
+  return Body<A, LrnPower::general>::run(a, co, b, e);
+}
+
+template <class A, LrnPower P>
+struct LrnTiles {
+  static void run(const LrnArgs& a, const LrnCoeffs& co, int64_t b, int64_t e) {
+    lrn_tiles_impl<A, P>(a, co, b, e);
+  }
+};
+
+template <class A, LrnPower P>
+struct LrnRows {
+  static void run(const LrnArgs& a, const LrnCoeffs& co, int64_t b, int64_t e) {
+    lrn_rows_impl<A, P>(a, co, b, e);
+  }
+};
+
+template <class A>
+lrn_kernels make_lrn_kernels() {
+  return {&with_power<A, LrnTiles>, &with_power<A, LrnRows>};
+}
+
+}  // namespace normrt::ops::detail
