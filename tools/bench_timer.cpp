@@ -1,0 +1,32 @@
+#include "bench_timer.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <vector>
+
+namespace normrt::cli {
+namespace {
+
+double seconds_for(const std::function<void()>& fn, long calls) {
+  const auto t0 = std::chrono::steady_clock::now();
+  for (long i = 0; i < calls; ++i) fn();
+  const auto t1 = std::chrono::steady_clock::now();
+  return std::chrono::duration<double>(t1 - t0).count();
+}
+
+}  // namespace
+
+double median_seconds(const std::function<void()>& fn, const TimingPlan& plan) {
+  fn();  // warm-up: caches, page tables, OpenMP thread pool
+  const double once = std::max(seconds_for(fn, 1), 1e-9);
+  const long calls = std::clamp(long(std::ceil(plan.min_sample_seconds / once)), 1L, 100000L);
+  std::vector<double> per_call;
+  for (int s = 0; s < std::max(plan.samples, 1); ++s) {
+    per_call.push_back(seconds_for(fn, calls) / double(calls));
+  }
+  std::nth_element(per_call.begin(), per_call.begin() + long(per_call.size() / 2), per_call.end());
+  return per_call[per_call.size() / 2];
+}
+
+}  // namespace normrt::cli

@@ -1,0 +1,16 @@
+#pragma once
+// Wall-clock timing for `normrt bench`: a warm-up call, then the median of
+// several samples, each long enough (several calls) for the clock to resolve.
+#include <functional>
+
+namespace normrt::cli {
+
+struct TimingPlan {
+  int samples = 7;                  // the median of these is reported
+  double min_sample_seconds = 0.01;  // calls per sample grow until one lasts this long
+};
+
+// Median seconds per call of fn.
+double median_seconds(const std::function<void()>& fn, const TimingPlan& plan);
+
+}  // namespace normrt::cli

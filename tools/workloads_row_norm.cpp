@@ -1,0 +1,58 @@
+// LayerNorm / RMSNorm workloads, with the optional fused residual.
+#include "aligned_buffer.hpp"
+#include "normrt/ops/layer_norm.hpp"
+#include "normrt/ops/rms_norm.hpp"
+#include "workload_ops.hpp"
+
+namespace normrt::workloads::detail {
+namespace {
+
+class RowNormInstance final : public Instance {
+ public:
+  explicit RowNormInstance(const Problem& p)
+      : p_(p),
+        x_(random_buffer(std::size_t(p.elements()), kInputSeed)),
+        y_(std::size_t(p.elements())),
+        gamma_(random_buffer(std::size_t(p.cols()), 11, 0.5f, 1.5f)),
+        beta_(random_buffer(std::size_t(p.cols()), 12)) {
+    if (p.skip) skip_ = random_buffer(std::size_t(p.elements()), 13);
+  }
+
+  void run(const ops::ExecOptions& exec) override {
+    const float* skip = p_.skip ? skip_.data() : nullptr;
+    if (p_.op == OpKind::layer_norm) {
+      ops::LayerNormArgs a;
+      a.x = x_.data();
+      a.y = y_.data();
+      a.rows = p_.rows();
+      a.cols = p_.cols();
+      a.gamma = gamma_.data();
+      a.beta = beta_.data();
+      a.eps = p_.eps;
+      a.skip = skip;
+      ops::layer_norm(a, exec);
+    } else {
+      ops::RmsNormArgs a;
+      a.x = x_.data();
+      a.y = y_.data();
+      a.rows = p_.rows();
+      a.cols = p_.cols();
+      a.gamma = gamma_.data();
+      a.eps = p_.eps;
+      a.skip = skip;
+      ops::rms_norm(a, exec);
+    }
+  }
+
+ private:
+  Problem p_;
+  AlignedBuffer x_, y_, gamma_, beta_, skip_;
+};
+
+}  // namespace
+
+std::unique_ptr<Instance> prepare_row_norm(const Problem& p) {
+  return std::make_unique<RowNormInstance>(p);
+}
+
+}  // namespace normrt::workloads::detail
