@@ -8,6 +8,7 @@
 #include <exception>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,6 +59,7 @@ void register_all() {
   std::vector<int> thread_counts = {1};
   if (omp_get_max_threads() > 1) thread_counts.push_back(omp_get_max_threads());
   const std::vector<Isa> isas = supported_isas();
+  std::map<std::string, int> unavailable;  // why -> how many workloads
 
   for (const workloads::Workload& w : workloads::all_workloads()) {
     const int64_t bytes = w.problem.bytes();
@@ -77,12 +79,16 @@ void register_all() {
       const Factory make = [&w] { return w.prepare(); };
       for (Isa isa : isas) add(isa_name(isa), w.label + "/normrt", make, isa);
     } else {
-      std::cerr << "normrt: " << w.label << " not available: " << w.unavailable << "\n";
+      ++unavailable[w.unavailable];
     }
     for (const std::string& baseline : onednn_baselines(w.problem)) {
       const Factory make = [&w, baseline] { return make_onednn_baseline(w.problem, baseline); };
       add(baseline, w.label + "/" + baseline, make, std::nullopt);
     }
+  }
+  for (const auto& [why, count] : unavailable) {
+    std::cerr << "bench_ops: " << count << " normrt workload(s) not available (only oneDNN runs): "
+              << why << "\n";
   }
 }
 

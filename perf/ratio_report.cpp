@@ -38,7 +38,8 @@ void RatioReporter::print_summary(std::ostream& os) const {
   char line[256];
   for (int threads : thread_counts) {
     os << "\nnormrt vs oneDNN at " << threads
-       << " thread(s): GB/s = (input read + output written) / time; ratio > 1: normrt faster\n";
+       << " thread(s): GB/s = 1e9 bytes (input read + output written) per second;\n"
+       << "best ISA of normrt vs best layout of oneDNN; ratio > 1: normrt faster\n";
     std::snprintf(line, sizeof line, "%-42s %9s %-8s %9s %-16s %7s\n", "workload", "normrt",
                   "isa", "oneDNN", "layout", "ratio");
     os << line;

@@ -132,14 +132,15 @@ int run_bench(const std::vector<std::string>& args) {
   const std::vector<const workloads::Workload*> list = workloads::select_workloads(o.ops, o.quick);
   TimingPlan plan;
   plan.samples = o.quick ? 5 : 9;
-  plan.min_sample_seconds = o.quick ? 0.002 : 0.02;
+  plan.min_sample_seconds = o.quick ? 0.005 : 0.02;
 
   std::size_t label_width = 10;
   for (const auto* w : list) label_width = std::max(label_width, w->label.size() + 2);
 
   std::cout << "normrt bench" << (o.quick ? " --quick" : "") << ": " << o.threads
             << " thread(s); median of " << plan.samples
-            << " samples after a warm-up; GB/s = (input read + output written) / time\n";
+            << " samples after a warm-up;\n"
+            << "GB/s = 1e9 bytes (input read + output written) per second\n";
   std::cout << pad("workload", label_width);
   for (Isa isa : o.isas) std::cout << pad(std::string("   ") + isa_name(isa), kCellWidth);
   std::cout << " best vs scalar\n";
