@@ -54,3 +54,15 @@ inline RowStats finish_stats(float shift, const Moments& m, int64_t n, float eps
 }
 
 }  // namespace normrt::ops::detail
+
+namespace normrt::ops::detail {
+
+// Population variance from shifted moments (as finish_stats computes it);
+// NaN stays NaN.
+inline double shifted_variance(const Moments& m, int64_t n) {
+  const double corr = m.s1 / double(n);
+  const double var = m.s2 / double(n) - corr * corr;
+  return std::isnan(var) ? var : std::max(var, 0.0);
+}
+
+}  // namespace normrt::ops::detail

@@ -1,0 +1,324 @@
+// GroupNorm and InstanceNorm entry points, and the grouped-normalization
+// driver they share with BatchNorm training: validation, pieces, threads.
+//
+// Every reduction (one group of one image, or one channel across the batch)
+// is cut into pieces of a fixed size that never depends on the thread count.
+// Each piece yields partials (pass 1: sum/min/max, pass 2: shifted moments);
+// a reduction's partials are always merged as the same left fold, piece 0
+// first. Two schedules compute exactly that:
+//  - per reduction (enough reductions for the threads): a thread runs both
+//    passes and the output pass of its reductions, which stay in cache;
+//  - split (fewer reductions than threads, e.g. GroupNorm N=1 G=32 on 64
+//    threads): every pass runs over all pieces in parallel, partials are
+//    stored, then merged.
+// Both give bitwise identical results, for any thread count.
+#include <string>
+
+#include "detail/dispatch.hpp"
+#include "detail/parallel.hpp"
+#include "detail/validate.hpp"
+#include "group_norm.table.hpp"
+#include "normrt/ops/group_norm.hpp"
+
+namespace normrt::ops {
+namespace detail {
+NORMRT_KERNEL_DISPATCH(group_norm)
+
+namespace {
+
+// Floats per piece: large enough that a call costs nothing, small enough to
+// give 64 threads work in one 1x320x64x64 GroupNorm.
+constexpr int64_t kPieceFloats = 16 * 1024;
+// Channels-last pieces hold at least this many rows, so that wide images do
+// not drown in per-channel partials.
+constexpr int64_t kMinPieceRows = 32;
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+template <class T>
+void fold_into(T* acc, const T* part, int64_t width) {
+  for (int64_t i = 0; i < width; ++i) acc[i] = merge(acc[i], part[i]);
+}
+
+// What both layouts share: the job, the kernels, the statistics of each
+// (image, group) and the affine coefficients of its channels.
+class PlanBase {
+ public:
+  PlanBase(const GroupedNormJob& job, const group_norm_kernels& k)
+      : j_(job), k_(k), cg_(job.c / job.groups), images_(job.across_batch ? 1 : job.n),
+        stats_(std::size_t(images_ * job.groups)) {}
+  std::vector<GroupStats> take_stats() { return std::move(stats_); }
+
+ protected:
+  // Stats of group g of image i; a / b / corr (corr may be null) of its
+  // channels, indexed from the group's first channel.
+  const RowStats& finish_group(int64_t i, int64_t g, float shift, const Moments& m,
+                               int64_t count, float* a, float* b, float* corr) {
+    GroupStats& gs = stats_[std::size_t(i * j_.groups + g)];
+    gs.st = finish_stats(shift, m, count, j_.eps);
+    gs.mean = double(shift) + m.s1 / double(count);
+    gs.var = shifted_variance(m, count);
+    for (int64_t l = 0; l < cg_; ++l) {
+      const int64_t p = j_.per_group_affine ? g : g * cg_ + l;
+      a[l] = gs.st.rstd * (j_.gamma ? j_.gamma[p] : 1.f);
+      b[l] = j_.beta ? j_.beta[p] : 0.f;
+      if (corr) corr[l] = gs.st.corr;
+    }
+    return gs.st;
+  }
+
+  const GroupedNormJob& j_;
+  const group_norm_kernels& k_;
+  const int64_t cg_;      // channels per group
+  const int64_t images_;  // independent images (1 across the batch)
+  std::vector<GroupStats> stats_;
+};
+
+// NCHW: a reduction is one group of one image (one contiguous span of
+// cg * spatial floats), or one channel across the batch (n spans of spatial
+// floats, c * spatial apart). Pieces are chunks of those spans.
+class ChannelsFirst : public PlanBase {
+ public:
+  ChannelsFirst(const GroupedNormJob& job, const group_norm_kernels& k)
+      : PlanBase(job, k), seg_len_(cg_ * job.spatial), segs_(job.across_batch ? job.n : 1),
+        chunks_(ceil_div(seg_len_, kPieceFloats)), shift_(std::size_t(units())),
+        a_(std::size_t(units() * cg_)), b_(a_.size()) {}
+
+  int64_t units() const { return images_ * j_.groups; }
+  int64_t pieces() const { return segs_ * chunks_; }
+  int64_t width() const { return 1; }
+
+  void sum_min_max(int64_t u, int64_t k, SumMinMax* out) const {
+    const Piece p = piece(u, k);
+    *out = k_.span_sum_min_max(j_.x + p.base + p.begin, p.end - p.begin);
+  }
+  void set_shifts(int64_t u, const SumMinMax* total) {
+    shift_[std::size_t(u)] = shift_from(*total, count());
+  }
+  void moments(int64_t u, int64_t k, Moments* out) const {
+    const Piece p = piece(u, k);
+    *out = k_.span_moments(j_.x + p.base + p.begin, p.end - p.begin, shift_[std::size_t(u)]);
+  }
+  void finish(int64_t u, const Moments* total) {
+    const auto off = std::size_t(u * cg_);
+    finish_group(u / j_.groups, u % j_.groups, shift_[std::size_t(u)], *total, count(),
+                 &a_[off], &b_[off], nullptr);
+  }
+  // A piece may straddle channels of its group: each channel's part gets
+  // that channel's coefficients.
+  void normalize(int64_t u, int64_t k) const {
+    const Piece p = piece(u, k);
+    const RowStats& st = stats_[std::size_t(u)].st;
+    for (int64_t pos = p.begin; pos < p.end;) {
+      const int64_t ch = pos / j_.spatial;
+      const int64_t stop = std::min(p.end, (ch + 1) * j_.spatial);
+      const auto l = std::size_t(u * cg_ + ch);
+      k_.span_normalize(j_.x + p.base + pos, j_.y + p.base + pos, stop - pos, st.shift, st.corr,
+                        a_[l], b_[l], j_.act);
+      pos = stop;
+    }
+  }
+
+ private:
+  struct Piece {
+    int64_t base;        // offset of the span
+    int64_t begin, end;  // range within the span
+  };
+  Piece piece(int64_t u, int64_t k) const {
+    const int64_t image = u / j_.groups + k / chunks_;  // one of the two terms is 0
+    const int64_t chunk = k % chunks_;
+    const int64_t base = image * j_.c * j_.spatial + (u % j_.groups) * seg_len_;
+    return {base, chunk * kPieceFloats, std::min(seg_len_, (chunk + 1) * kPieceFloats)};
+  }
+  int64_t count() const { return segs_ * seg_len_; }
+
+  const int64_t seg_len_, segs_, chunks_;
+  std::vector<float> shift_, a_, b_;  // per reduction; per (reduction, channel)
+};
+
+// NHWC: an image is `rows` positions of c contiguous channels (across the
+// batch, all n images form one image of n * spatial rows). A reduction unit
+// is a whole image; its partials are per channel, reduced to groups; pieces
+// are fixed runs of rows.
+class ChannelsLast : public PlanBase {
+ public:
+  ChannelsLast(const GroupedNormJob& job, const group_norm_kernels& k)
+      : PlanBase(job, k), rows_(job.across_batch ? job.n * job.spatial : job.spatial),
+        piece_rows_(std::max(kMinPieceRows, kPieceFloats / job.c)),
+        shift_(std::size_t(images_ * job.c)), corr_(shift_.size()), a_(shift_.size()),
+        b_(shift_.size()) {}
+
+  int64_t units() const { return images_; }
+  int64_t pieces() const { return ceil_div(rows_, piece_rows_); }
+  int64_t width() const { return j_.c; }
+
+  void sum_min_max(int64_t u, int64_t k, SumMinMax* out) const {
+    k_.rows_sum_min_max(j_.x + offset(u, k), rows_in(k), j_.c, out);
+  }
+  void set_shifts(int64_t u, const SumMinMax* total) {
+    for (int64_t g = 0; g < j_.groups; ++g) {
+      SumMinMax grp;
+      for (int64_t l = 0; l < cg_; ++l) grp = merge(grp, total[g * cg_ + l]);
+      const float s = shift_from(grp, cg_ * rows_);
+      std::fill_n(&shift_[std::size_t(u * j_.c + g * cg_)], cg_, s);
+    }
+  }
+  void moments(int64_t u, int64_t k, Moments* out) const {
+    k_.rows_moments(j_.x + offset(u, k), rows_in(k), j_.c, &shift_[std::size_t(u * j_.c)], out);
+  }
+  void finish(int64_t u, const Moments* total) {
+    for (int64_t g = 0; g < j_.groups; ++g) {
+      Moments grp;
+      for (int64_t l = 0; l < cg_; ++l) grp = merge(grp, total[g * cg_ + l]);
+      const auto off = std::size_t(u * j_.c + g * cg_);
+      finish_group(u, g, shift_[off], grp, cg_ * rows_, &a_[off], &b_[off], &corr_[off]);
+    }
+  }
+  void normalize(int64_t u, int64_t k) const {
+    const auto off = std::size_t(u * j_.c);
+    const ChannelCoeffs coeffs{&shift_[off], &corr_[off], &a_[off], &b_[off]};
+    k_.rows_normalize(j_.x + offset(u, k), j_.y + offset(u, k), rows_in(k), j_.c, coeffs,
+                      j_.act);
+  }
+
+ private:
+  int64_t offset(int64_t u, int64_t k) const { return (u * rows_ + k * piece_rows_) * j_.c; }
+  int64_t rows_in(int64_t k) const { return std::min(piece_rows_, rows_ - k * piece_rows_); }
+
+  const int64_t rows_, piece_rows_;
+  std::vector<float> shift_, corr_, a_, b_;  // per (image, channel)
+};
+
+// Per reduction: a thread runs the whole of its units, folding each piece's
+// partials as soon as they exist.
+template <class Plan>
+void run_per_unit(Plan& p, int threads) {
+  const int64_t pieces = p.pieces(), w = p.width();
+  parallel_for(threads, p.units(), [&](int64_t u0, int64_t u1) {
+    std::vector<SumMinMax> part1(static_cast<std::size_t>(w)), acc1(part1.size());
+    std::vector<Moments> part2(static_cast<std::size_t>(w)), acc2(part2.size());
+    for (int64_t u = u0; u < u1; ++u) {
+      std::fill(acc1.begin(), acc1.end(), SumMinMax{});
+      for (int64_t k = 0; k < pieces; ++k) {
+        p.sum_min_max(u, k, part1.data());
+        fold_into(acc1.data(), part1.data(), w);
+      }
+      p.set_shifts(u, acc1.data());
+      std::fill(acc2.begin(), acc2.end(), Moments{});
+      for (int64_t k = 0; k < pieces; ++k) {
+        p.moments(u, k, part2.data());
+        fold_into(acc2.data(), part2.data(), w);
+      }
+      p.finish(u, acc2.data());
+      for (int64_t k = 0; k < pieces; ++k) p.normalize(u, k);
+    }
+  });
+}
+
+// Split: each pass runs over all (unit, piece) tasks; the same left folds
+// then run over the stored partials.
+template <class Plan>
+void run_split(Plan& p, int threads) {
+  const int64_t units = p.units(), pieces = p.pieces(), w = p.width();
+  const int64_t tasks = units * pieces;
+  auto fold_unit = [&](auto& parts, int64_t u, auto& acc) {
+    for (int64_t k = 0; k < pieces; ++k) {
+      fold_into(acc.data(), &parts[std::size_t((u * pieces + k) * w)], w);
+    }
+  };
+  std::vector<SumMinMax> part1(std::size_t(tasks * w));
+  parallel_for(threads, tasks, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) p.sum_min_max(t / pieces, t % pieces, &part1[std::size_t(t * w)]);
+  });
+  for (int64_t u = 0; u < units; ++u) {
+    std::vector<SumMinMax> acc(static_cast<std::size_t>(w));
+    fold_unit(part1, u, acc);
+    p.set_shifts(u, acc.data());
+  }
+  std::vector<Moments> part2(std::size_t(tasks * w));
+  parallel_for(threads, tasks, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) p.moments(t / pieces, t % pieces, &part2[std::size_t(t * w)]);
+  });
+  for (int64_t u = 0; u < units; ++u) {
+    std::vector<Moments> acc(static_cast<std::size_t>(w));
+    fold_unit(part2, u, acc);
+    p.finish(u, acc.data());
+  }
+  parallel_for(threads, tasks, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) p.normalize(t / pieces, t % pieces);
+  });
+}
+
+template <class Plan>
+std::vector<GroupStats> run_plan(Plan plan, const GroupedNormJob& job, const ExecOptions& exec) {
+  const int64_t bytes = job.n * job.c * job.spatial * int64_t(2 * sizeof(float));
+  const int threads = plan_threads(exec, plan.units() * plan.pieces(), bytes);
+  if (plan.units() >= threads) {
+    run_per_unit(plan, threads);
+  } else {
+    run_split(plan, threads);
+  }
+  return plan.take_stats();
+}
+
+}  // namespace
+
+void validate_grouped_norm(const char* op, const GroupedNormJob& j) {
+  require_ptr(op, j.x, "x");
+  require_ptr(op, j.y, "y");
+  require_positive(op, j.n, "n");
+  require_positive(op, j.c, "c");
+  require_positive(op, j.spatial, "spatial");
+  require_positive(op, j.groups, "groups");
+  if (j.c % j.groups != 0) {
+    fail(op, "c (" + std::to_string(j.c) + ") is not divisible by groups (" +
+                 std::to_string(j.groups) + ")");
+  }
+  checked_mul(op, checked_mul(op, j.n, j.c, "n * c"), j.spatial, "n * c * spatial");
+  require_eps(op, j.eps);
+  if (j.layout != Layout::nchw && j.layout != Layout::nhwc) fail(op, "layout is unknown");
+  if (j.act != Activation::none && j.act != Activation::relu && j.act != Activation::silu) {
+    fail(op, "act is unknown");
+  }
+}
+
+std::vector<GroupStats> run_grouped_norm(const GroupedNormJob& job, const ExecOptions& exec) {
+  const group_norm_kernels& k = group_norm_kernels_for(resolve_isa(exec));
+  if (job.layout == Layout::nhwc) return run_plan(ChannelsLast(job, k), job, exec);
+  return run_plan(ChannelsFirst(job, k), job, exec);
+}
+
+}  // namespace detail
+
+void group_norm(const GroupNormArgs& args, const ExecOptions& exec) {
+  constexpr const char* op = "group_norm";
+  detail::GroupedNormJob job;
+  job.x = args.x; job.y = args.y;
+  job.n = args.n; job.c = args.c; job.spatial = args.spatial; job.groups = args.groups;
+  job.layout = args.layout;
+  job.gamma = args.gamma; job.beta = args.beta;
+  job.per_group_affine = args.affine == GroupAffine::per_group;
+  job.eps = args.eps; job.act = args.act;
+  detail::validate_grouped_norm(op, job);
+  if (args.affine != GroupAffine::per_group && args.affine != GroupAffine::per_channel) {
+    detail::fail(op, "affine is unknown");
+  }
+  const std::vector<detail::GroupStats> stats = detail::run_grouped_norm(job, exec);
+  for (std::size_t i = 0; i < stats.size(); ++i) {
+    if (args.mean) args.mean[i] = stats[i].st.mean;
+    if (args.inv_std_dev) args.inv_std_dev[i] = stats[i].st.rstd;
+  }
+}
+
+void instance_norm(const InstanceNormArgs& args, const ExecOptions& exec) {
+  detail::GroupedNormJob job;
+  job.x = args.x; job.y = args.y;
+  job.n = args.n; job.c = args.c; job.spatial = args.spatial; job.groups = args.c;
+  job.layout = args.layout;
+  job.gamma = args.gamma; job.beta = args.beta;
+  job.eps = args.eps; job.act = args.act;
+  detail::validate_grouped_norm("instance_norm", job);
+  detail::run_grouped_norm(job, exec);
+}
+
+}  // namespace normrt::ops

@@ -1,0 +1,30 @@
+#pragma once
+// Per-ISA kernel table of GroupNorm, InstanceNorm and BatchNorm training:
+// channels-first spans reuse the row building blocks of norm_math, the
+// channels-last rows use channel_stats.
+#include "channel_stats.kernel.hpp"
+#include "group_norm.table.hpp"
+#include "norm_math.kernel.hpp"
+
+namespace normrt::ops::detail {
+
+template <class A>
+void span_normalize(const float* x, float* y, int64_t n, float shift, float corr, float a,
+                    float b, Activation act) {
+  switch (act) {
+    case Activation::relu:
+      return normalize_span<A, Activation::relu>(x, y, n, shift, corr, a, b);
+    case Activation::silu:
+      return normalize_span<A, Activation::silu>(x, y, n, shift, corr, a, b);
+    case Activation::none: break;
+  }
+  normalize_span<A, Activation::none>(x, y, n, shift, corr, a, b);
+}
+
+template <class A>
+group_norm_kernels make_group_norm_kernels() {
+  return {&sum_min_max<A>,      &shifted_moments<A>, &span_normalize<A>,
+          &rows_sum_min_max<A>, &rows_moments<A>,    &rows_normalize<A>};
+}
+
+}  // namespace normrt::ops::detail
