@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
     std::cerr << "bench_ops: error: " << e.what() << "\n";
     return 1;
   }
-  normrt::perf::RatioReporter reporter;
+  normrt::perf::RatioReporter reporter(normrt::isa_name(normrt::best_isa()));
   benchmark::RunSpecifiedBenchmarks(&reporter);
   reporter.print_summary(std::cout);
   benchmark::Shutdown();

@@ -3,11 +3,38 @@
 #include <cmath>
 #include <cstdio>
 #include <set>
-#include <tuple>
 
 #include "workloads.hpp"
 
 namespace normrt::perf {
+namespace {
+
+bool is_onednn(const std::string& impl) { return impl.rfind("onednn", 0) == 0; }
+
+struct Best {
+  double gbps = 0;
+  std::string impl;
+};
+
+Best fastest(const std::map<std::string, double>& by_impl, bool onednn) {
+  Best b;
+  for (const auto& [impl, gbps] : by_impl) {
+    if (is_onednn(impl) == onednn && gbps > b.gbps) b = {gbps, impl};
+  }
+  return b;
+}
+
+std::string cell(double gbps, const std::string& impl, int impl_width) {
+  char buf[64];
+  if (gbps > 0) {
+    std::snprintf(buf, sizeof buf, "%8.2f %-*s", gbps, impl_width, impl.c_str());
+  } else {
+    std::snprintf(buf, sizeof buf, "%8s %-*s", "n/a", impl_width, "");
+  }
+  return buf;
+}
+
+}  // namespace
 
 void RatioReporter::ReportRuns(const std::vector<Run>& runs) {
   ConsoleReporter::ReportRuns(runs);
@@ -23,56 +50,45 @@ void RatioReporter::ReportRuns(const std::vector<Run>& runs) {
 
 void RatioReporter::record(const std::string& name, double gbps) {
   const auto threads_at = name.rfind("/threads:");
-  const auto impl_at = threads_at == std::string::npos ? threads_at : name.rfind('/', threads_at - 1);
+  if (threads_at == std::string::npos || threads_at == 0) return;
+  const auto impl_at = name.rfind('/', threads_at - 1);
   if (impl_at == std::string::npos) return;
   const Key key{name.substr(0, impl_at), std::stoi(name.substr(threads_at + 9))};
-  const std::string impl = name.substr(impl_at + 1, threads_at - impl_at - 1);
-  auto& [normrt, onednn] = best_[key];
-  Best& slot = impl.rfind("onednn", 0) == 0 ? onednn : normrt;
-  if (gbps > slot.gbps) slot = {gbps, impl};
+  gbps_[key][name.substr(impl_at + 1, threads_at - impl_at - 1)] = gbps;
 }
 
 void RatioReporter::print_summary(std::ostream& os) const {
   std::set<int> thread_counts;
-  for (const auto& [key, pair] : best_) thread_counts.insert(key.threads);
+  for (const auto& entry : gbps_) thread_counts.insert(entry.first.threads);
   char line[256];
   for (int threads : thread_counts) {
     os << "\nnormrt vs oneDNN at " << threads
        << " thread(s): GB/s = 1e9 bytes (input read + output written) per second;\n"
-       << "best ISA of normrt vs best layout of oneDNN; ratio > 1: normrt faster\n";
-    std::snprintf(line, sizeof line, "%-42s %9s %-8s %9s %-16s %7s\n", "workload", "normrt",
-                  "isa", "oneDNN", "layout", "ratio");
+       << "ratio = fastest normrt ISA / fastest oneDNN layout (> 1: normrt faster)\n";
+    std::snprintf(line, sizeof line, "%-40s %-15s %-15s %-23s %6s\n", "workload",
+                  "normrt fastest", (default_isa_ + " (default)").c_str(), "oneDNN fastest",
+                  "ratio");
     os << line;
     double log_sum = 0;
     int rated = 0;
     for (const workloads::Workload& w : workloads::all_workloads()) {
-      const auto it = best_.find(Key{w.label, threads});
-      if (it == best_.end()) {
-        continue;  // filtered out, or neither side ran
-      }
-      const auto& [normrt, onednn] = it->second;
-      std::snprintf(line, sizeof line, "%-42s ", w.label.c_str());
-      os << line;
-      if (normrt.gbps > 0) {
-        std::snprintf(line, sizeof line, "%9.2f %-8s ", normrt.gbps, normrt.impl.c_str());
-      } else {
-        std::snprintf(line, sizeof line, "%9s %-8s ", "n/a", "");
-      }
-      os << line;
-      if (onednn.gbps > 0) {
-        std::snprintf(line, sizeof line, "%9.2f %-16s ", onednn.gbps, onednn.impl.c_str());
-      } else {
-        std::snprintf(line, sizeof line, "%9s %-16s ", "n/a", "");
-      }
-      os << line;
+      const auto it = gbps_.find(Key{w.label, threads});
+      if (it == gbps_.end()) continue;  // filtered out
+      const Best normrt = fastest(it->second, false);
+      const Best onednn = fastest(it->second, true);
+      const auto dflt = it->second.find(default_isa_);
+      const double dflt_gbps = dflt == it->second.end() ? 0.0 : dflt->second;
+      std::snprintf(line, sizeof line, "%-40s ", w.label.c_str());
+      os << line << cell(normrt.gbps, normrt.impl, 6) << " " << cell(dflt_gbps, "", 6) << " "
+         << cell(onednn.gbps, onednn.impl, 14) << " ";
       if (normrt.gbps > 0 && onednn.gbps > 0) {
         const double ratio = normrt.gbps / onednn.gbps;
         log_sum += std::log(ratio);
         ++rated;
-        std::snprintf(line, sizeof line, "%7.2f\n", ratio);
+        std::snprintf(line, sizeof line, "%6.2f\n", ratio);
         os << line;
       } else {
-        os << "      -\n";
+        os << "     -\n";
       }
     }
     if (rated > 0) {

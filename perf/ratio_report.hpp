@@ -1,22 +1,23 @@
 #pragma once
 // The normrt-vs-oneDNN summary printed after the Google Benchmark output: for
-// each workload and thread count, normrt's best ISA GB/s, oneDNN's best
-// layout GB/s and their ratio (> 1: normrt is faster).
+// each workload and thread count, normrt's fastest ISA GB/s (and that of the
+// ISA it dispatches to by default), oneDNN's fastest layout GB/s, and the
+// ratio fastest normrt / fastest oneDNN (> 1: normrt is faster).
 #include <benchmark/benchmark.h>
 
 #include <map>
 #include <ostream>
 #include <string>
 #include <tuple>
-#include <utility>
 #include <vector>
 
 namespace normrt::perf {
 
-// Console output as usual, plus GB/s of every finished run, keyed by its name
-// "<label>/<impl>/threads:<t>" (impl: an ISA name, or "onednn_<layout>").
+// Console output as usual, plus the GB/s of every finished run, keyed by its
+// name "<label>/<impl>/threads:<t>" (impl: an ISA name, or "onednn_<layout>").
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
+  explicit RatioReporter(std::string default_isa) : default_isa_(std::move(default_isa)) {}
   void ReportRuns(const std::vector<Run>& runs) override;
   // Prints the summary table of what ran, in workload-list order.
   void print_summary(std::ostream& os) const;
@@ -29,12 +30,9 @@ class RatioReporter : public benchmark::ConsoleReporter {
       return std::tie(label, threads) < std::tie(o.label, o.threads);
     }
   };
-  struct Best {
-    double gbps = 0;
-    std::string impl;
-  };
   void record(const std::string& name, double gbps);
-  std::map<Key, std::pair<Best, Best>> best_;  // (normrt, oneDNN)
+  std::string default_isa_;
+  std::map<Key, std::map<std::string, double>> gbps_;  // impl -> GB/s
 };
 
 }  // namespace normrt::perf
