@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include <xsimd/xsimd.hpp>
 
@@ -23,6 +24,11 @@ template <class Arch>
 struct Vec {
   using reg = xsimd::batch<float, Arch>;
   static constexpr std::size_t width = reg::size;
+  // xsimd 8.1's pow/log on avx512bw reach its integer select, whose GCC 12
+  // intrinsics are macros at -O0 that cannot take a batch (does not compile);
+  // avx512dq has the same registers and float math without that path.
+  using math_arch = typename std::conditional<std::is_same<Arch, xsimd::avx512bw>::value,
+                                              xsimd::avx512dq, Arch>::type;
 
   static reg load(const float* p) { return reg::load_unaligned(p); }
   static void store(float* p, reg v) { v.store_unaligned(p); }
@@ -44,7 +50,11 @@ struct Vec {
   static reg min(reg a, reg b) { return xsimd::min(a, b); }
   static reg max(reg a, reg b) { return xsimd::max(a, b); }
   static reg exp(reg a) { return xsimd::exp(a); }
-  static reg pow(reg a, reg b) { return xsimd::pow(a, b); }
+  static reg pow(reg a, reg b) {
+    using m = xsimd::batch<float, math_arch>;
+    using raw = typename reg::register_type;
+    return reg(static_cast<raw>(xsimd::pow(m(static_cast<raw>(a)), m(static_cast<raw>(b)))));
+  }
   static float sum(reg a) { return xsimd::hadd(a); }
   static float hmin(reg a) {
     alignas(64) float buf[width];
