@@ -7,6 +7,14 @@
 
 namespace normrt::ops::detail {
 
+// The last n < W elements, one at a time: a tail vector assembled through
+// memory costs more than a few scalar fmas, and spans are short (7x7 planes,
+// C = 17). Only vector ISAs get here, and they all have a hardware fma.
+template <Activation act>
+inline float affine_one(float x, float a, float b) {
+  return activate<simd::scalar_arch, act>(std::fma(x, a, b));
+}
+
 // y[j] = act(x[j] * a + b): one channel's span, scalar scale and shift.
 template <class A, Activation act>
 void affine_span(const float* x, float* y, int64_t n, float a, float b) {
@@ -26,10 +34,7 @@ void affine_span(const float* x, float* y, int64_t n, float a, float b) {
     V::store(y + j + 3 * W, o3);
   }
   for (; j + W <= n; j += W) V::store(y + j, activate<A, act>(V::fma(V::load(x + j), va, vb)));
-  if (j < n) {
-    const std::size_t m = std::size_t(n - j);
-    V::store_tail(y + j, activate<A, act>(V::fma(V::load_tail(x + j, m), va, vb)), m);
-  }
+  for (; j < n; ++j) y[j] = affine_one<act>(x[j], a, b);
 }
 
 // y[j] = act(x[j] * a[j] + b[j]): one position's channels, per-channel scale
@@ -56,11 +61,7 @@ void affine_channels(const float* x, float* y, int64_t n, const float* a, const 
   for (; j + W <= n; j += W) {
     V::store(y + j, activate<A, act>(V::fma(V::load(x + j), V::load(a + j), V::load(b + j))));
   }
-  if (j < n) {
-    const std::size_t m = std::size_t(n - j);
-    const R v = V::fma(V::load_tail(x + j, m), V::load_tail(a + j, m), V::load_tail(b + j, m));
-    V::store_tail(y + j, activate<A, act>(v), m);
-  }
+  for (; j < n; ++j) y[j] = affine_one<act>(x[j], a[j], b[j]);
 }
 
 template <class A, Activation act>
