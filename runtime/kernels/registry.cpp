@@ -1,8 +1,11 @@
 // The kernel registry: lookup by (domain, op_type, opset). Built-in kernels are
 // registered explicitly, once, on first use (no static self-registration).
 #include "kernels/builtin.hpp"
+#include "normrt/error.hpp"
 
 namespace normrt::rt {
+
+void PrepareContext::fail(const std::string& msg) const { throw Error(node.describe() + ": " + msg); }
 
 void KernelRegistry::add(KernelDef def) { defs_.push_back(std::move(def)); }
 
