@@ -32,6 +32,8 @@ constexpr int64_t kPieceFloats = 16 * 1024;
 // Channels-last pieces hold at least this many rows, so that wide images do
 // not drown in per-channel partials.
 constexpr int64_t kMinPieceRows = 32;
+// Stored partials worth folding on several threads.
+constexpr int64_t kParallelFoldEntries = 64 * 1024;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -215,38 +217,47 @@ void run_per_unit(Plan& p, int threads) {
   });
 }
 
-// Split: each pass runs over all (unit, piece) tasks; the same left folds
-// then run over the stored partials.
+// Folds the stored partials of each unit over its pieces, piece 0 first:
+// acc[u][i] = merge(...merge(T{}, part[u][0][i])..., part[u][pieces-1][i]).
+// Entries are independent, so wide (channels-last) partials fold in parallel.
+template <class T>
+std::vector<T> fold_pieces(const std::vector<T>& parts, int64_t units, int64_t pieces, int64_t w,
+                           int threads) {
+  std::vector<T> acc(std::size_t(units * w));
+  const int fold_threads = units * pieces * w >= kParallelFoldEntries ? threads : 1;
+  parallel_for(fold_threads, units * w, [&](int64_t e0, int64_t e1) {
+    for (int64_t e = e0; e < e1; ++e) {
+      const int64_t u = e / w, i = e % w;
+      T a{};
+      for (int64_t k = 0; k < pieces; ++k) a = merge(a, parts[std::size_t((u * pieces + k) * w + i)]);
+      acc[std::size_t(e)] = a;
+    }
+  });
+  return acc;
+}
+
+// Split: each pass runs over all (unit, piece) tasks and stores its
+// partials; the same left folds then run over them.
 template <class Plan>
 void run_split(Plan& p, int threads) {
   const int64_t units = p.units(), pieces = p.pieces(), w = p.width();
   const int64_t tasks = units * pieces;
-  auto fold_unit = [&](auto& parts, int64_t u, auto& acc) {
-    for (int64_t k = 0; k < pieces; ++k) {
-      fold_into(acc.data(), &parts[std::size_t((u * pieces + k) * w)], w);
-    }
+  auto each_piece = [&](auto&& fn) {
+    parallel_for(threads, tasks, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) fn(t / pieces, t % pieces, t * w);
+    });
   };
   std::vector<SumMinMax> part1(std::size_t(tasks * w));
-  parallel_for(threads, tasks, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) p.sum_min_max(t / pieces, t % pieces, &part1[std::size_t(t * w)]);
-  });
-  for (int64_t u = 0; u < units; ++u) {
-    std::vector<SumMinMax> acc(static_cast<std::size_t>(w));
-    fold_unit(part1, u, acc);
-    p.set_shifts(u, acc.data());
-  }
+  each_piece([&](int64_t u, int64_t k, int64_t at) { p.sum_min_max(u, k, &part1[std::size_t(at)]); });
+  const std::vector<SumMinMax> acc1 = fold_pieces(part1, units, pieces, w, threads);
+  for (int64_t u = 0; u < units; ++u) p.set_shifts(u, &acc1[std::size_t(u * w)]);
+
   std::vector<Moments> part2(std::size_t(tasks * w));
-  parallel_for(threads, tasks, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) p.moments(t / pieces, t % pieces, &part2[std::size_t(t * w)]);
-  });
-  for (int64_t u = 0; u < units; ++u) {
-    std::vector<Moments> acc(static_cast<std::size_t>(w));
-    fold_unit(part2, u, acc);
-    p.finish(u, acc.data());
-  }
-  parallel_for(threads, tasks, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) p.normalize(t / pieces, t % pieces);
-  });
+  each_piece([&](int64_t u, int64_t k, int64_t at) { p.moments(u, k, &part2[std::size_t(at)]); });
+  const std::vector<Moments> acc2 = fold_pieces(part2, units, pieces, w, threads);
+  for (int64_t u = 0; u < units; ++u) p.finish(u, &acc2[std::size_t(u * w)]);
+
+  each_piece([&](int64_t u, int64_t k, int64_t) { p.normalize(u, k); });
 }
 
 template <class Plan>

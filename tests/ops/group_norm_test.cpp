@@ -297,10 +297,12 @@ TEST_P(GroupNormTest, NanAndInfStayInTheirGroup) {
 }
 
 TEST_P(GroupNormTest, BitwiseIdenticalForAnyThreadCount) {
-  // Shapes with many groups (one thread per group), and n * groups = 2 with
-  // several pieces per group (the split reduction for 3 and 8 threads).
+  // Shapes with many groups (one thread per group); n * groups = 2 with
+  // several pieces per group (the split reduction for 3 and 8 threads); and
+  // in NHWC a wide image of 256 pieces whose partials fold on several threads.
   for (Layout layout : {Layout::nchw, Layout::nhwc}) {
-    for (const GnShape& s : {GnShape{3, 32, 1000, 8, layout}, GnShape{1, 4, 10000, 2, layout}}) {
+    for (const GnShape& s : {GnShape{3, 32, 1000, 8, layout}, GnShape{1, 4, 10000, 2, layout},
+                             GnShape{1, 256, 16384, 32, layout}}) {
       Buffer x = random_buffer(s.size(), 5);
       Buffer g = random_buffer(std::size_t(s.c), 6), b = random_buffer(std::size_t(s.c), 7);
       const auto stats = std::size_t(s.n * s.groups);

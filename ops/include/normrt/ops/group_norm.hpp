@@ -30,6 +30,10 @@ struct GroupNormArgs {
   float* inv_std_dev = nullptr;       // [n, groups] optional
 };
 
+// Throws normrt::Error naming the argument on bad input, before writing.
+// Results are bitwise identical for any thread count. With eps = 0, a
+// constant group has no defined output: it comes out NaN (0/0), as in the
+// ONNX reference and PyTorch. NaN / Inf poison only their own group.
 void group_norm(const GroupNormArgs& args, const ExecOptions& exec = {});
 
 struct InstanceNormArgs {
@@ -43,6 +47,7 @@ struct InstanceNormArgs {
   Activation act = Activation::none;
 };
 
+// As group_norm with groups = c (so eps = 0 on a constant channel gives NaN).
 void instance_norm(const InstanceNormArgs& args, const ExecOptions& exec = {});
 
 }  // namespace normrt::ops
