@@ -64,44 +64,34 @@ void affine_channels(const float* x, float* y, int64_t n, const float* a, const 
   for (; j < n; ++j) y[j] = affine_one<act>(x[j], a[j], b[j]);
 }
 
-template <class A, Activation act>
-void bn_planes(const BatchNormArgs& a, int64_t p0, int64_t p1) {
-  for (int64_t p = p0; p < p1; ++p) {
-    const int64_t ch = p % a.c;
-    affine_span<A, act>(a.x + p * a.spatial, a.y + p * a.spatial, a.spatial, a.scale[ch],
-                        a.shift[ch]);
-  }
-}
-
-template <class A, Activation act>
-void bn_rows(const BatchNormArgs& a, int64_t r0, int64_t r1) {
-  for (int64_t r = r0; r < r1; ++r) {
-    affine_channels<A, act>(a.x + r * a.c, a.y + r * a.c, a.c, a.scale, a.shift);
+// NCHW planes [b, e) (one scale per plane) or NHWC positions [b, e) (a
+// vector of scales per position).
+template <class A, Activation act, Layout L>
+void bn_range(const BatchNormArgs& a, int64_t b, int64_t e) {
+  for (int64_t t = b; t < e; ++t) {
+    if constexpr (L == Layout::nchw) {
+      const int64_t ch = t % a.c;
+      affine_span<A, act>(a.x + t * a.spatial, a.y + t * a.spatial, a.spatial, a.scale[ch],
+                          a.shift[ch]);
+    } else {
+      affine_channels<A, act>(a.x + t * a.c, a.y + t * a.c, a.c, a.scale, a.shift);
+    }
   }
 }
 
 // The epilogue is a template parameter, so each loop body is branch-free.
-template <class A>
-void apply_planes(const BatchNormArgs& a, int64_t p0, int64_t p1) {
+template <class A, Layout L>
+void bn_apply(const BatchNormArgs& a, int64_t b, int64_t e) {
   switch (a.act) {
-    case Activation::relu: return bn_planes<A, Activation::relu>(a, p0, p1);
-    case Activation::silu: return bn_planes<A, Activation::silu>(a, p0, p1);
-    default: return bn_planes<A, Activation::none>(a, p0, p1);
-  }
-}
-
-template <class A>
-void apply_rows(const BatchNormArgs& a, int64_t r0, int64_t r1) {
-  switch (a.act) {
-    case Activation::relu: return bn_rows<A, Activation::relu>(a, r0, r1);
-    case Activation::silu: return bn_rows<A, Activation::silu>(a, r0, r1);
-    default: return bn_rows<A, Activation::none>(a, r0, r1);
+    case Activation::relu: return bn_range<A, Activation::relu, L>(a, b, e);
+    case Activation::silu: return bn_range<A, Activation::silu, L>(a, b, e);
+    default: return bn_range<A, Activation::none, L>(a, b, e);
   }
 }
 
 template <class A>
 batch_norm_kernels make_batch_norm_kernels() {
-  return {&apply_planes<A>, &apply_rows<A>};
+  return {&bn_apply<A, Layout::nchw>, &bn_apply<A, Layout::nhwc>};
 }
 
 }  // namespace normrt::ops::detail

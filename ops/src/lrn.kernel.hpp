@@ -55,7 +55,9 @@ void square_span(const float* x, float* sq, int64_t n) {
 
 // y[j] = x[j] / (bias + k * sum_{w < count} sq[w * stride + j])^beta, j < n.
 // NCHW: the window's channel planes of a tile (stride = tile); NHWC: a
-// zero-padded squared row read at shifted offsets (stride = 1).
+// zero-padded squared row read at shifted offsets (stride = 1). The squares
+// are always read as whole vectors, so sq must be readable up to n rounded
+// up to the width (the lanes past n are computed and dropped).
 template <class A, LrnPower P>
 void window_divide(const float* x, float* y, int64_t n, const float* sq, int64_t stride,
                    int64_t count, const LrnCoeffs& co) {
@@ -63,27 +65,26 @@ void window_divide(const float* x, float* y, int64_t n, const float* sq, int64_t
   using R = typename V::reg;
   constexpr int64_t W = V::width;
   const R k = V::splat(co.k), bias = V::splat(co.bias);
-  auto one_vec = [&](int64_t j, std::size_t m) {
-    const bool full = m == std::size_t(W);
+  auto denominator = [&](int64_t j) {
     const float* s = sq + j;
-    R acc = full ? V::load(s) : V::load_tail(s, m);
-    for (int64_t w = 1; w < count; ++w) {
-      s += stride;
-      acc = acc + (full ? V::load(s) : V::load_tail(s, m));
-    }
-    const R xv = full ? V::load(x + j) : V::load_tail(x + j, m);
-    const R out = lrn_divide<A, P>(xv, V::fma(acc, k, bias), co.beta);
-    if (full) V::store(y + j, out); else V::store_tail(y + j, out, m);
+    R acc = V::load(s);
+    for (int64_t w = 1; w < count; ++w) acc = acc + V::load(s += stride);
+    return V::fma(acc, k, bias);
   };
   int64_t j = 0;
-  for (; j + W <= n; j += W) one_vec(j, std::size_t(W));
-  if (j < n) one_vec(j, std::size_t(n - j));
+  for (; j + W <= n; j += W) V::store(y + j, lrn_divide<A, P>(V::load(x + j), denominator(j), co.beta));
+  if (j < n) {
+    const std::size_t m = std::size_t(n - j);
+    V::store_tail(y + j, lrn_divide<A, P>(V::load_tail(x + j, m), denominator(j), co.beta), m);
+  }
 }
 
 template <class A, LrnPower P>
 void lrn_tiles_impl(const LrnArgs& a, const LrnCoeffs& co, int64_t t0, int64_t t1) {
   const int64_t c = a.c, spatial = a.spatial, tile = lrn_tile(c), half = lrn_half_window(a);
   const int64_t tiles = (spatial + tile - 1) / tile;
+  // Tiles are multiples of 16 floats, so whole-vector reads stay in each plane.
+  static_assert(16 % simd::Vec<A>::width == 0);
   std::vector<float> sq(std::size_t(c * tile));
   for (int64_t t = t0; t < t1; ++t) {
     const int64_t s0 = (t % tiles) * tile, len = std::min(tile, spatial - s0);
@@ -100,8 +101,9 @@ void lrn_tiles_impl(const LrnArgs& a, const LrnCoeffs& co, int64_t t0, int64_t t
 template <class A, LrnPower P>
 void lrn_rows_impl(const LrnArgs& a, const LrnCoeffs& co, int64_t r0, int64_t r1) {
   const int64_t c = a.c, half = lrn_half_window(a);
-  // [half zeros | c squares | half zeros]: channel ch's window starts at pad[ch].
-  std::vector<float> pad(std::size_t(c + 2 * half), 0.f);
+  // [half zeros | c squares | half zeros | a vector of slack for whole-vector
+  // reads]: channel ch's window starts at pad[ch].
+  std::vector<float> pad(std::size_t(c + 2 * half) + simd::Vec<A>::width, 0.f);
   for (int64_t r = r0; r < r1; ++r) {
     square_span<A>(a.x + r * c, &pad[std::size_t(half)], c);
     window_divide<A, P>(a.x + r * c, a.y + r * c, c, pad.data(), 1, 2 * half + 1, co);
@@ -112,33 +114,28 @@ inline LrnCoeffs lrn_coeffs(const LrnArgs& a) {
   return {float(double(a.alpha) / double(a.size)), a.bias, a.beta};
 }
 
-// Runs Body<P> with the power kind of a.beta.
-template <class A, template <class, LrnPower> class Body>
-void with_power(const LrnArgs& a, int64_t b, int64_t e) {
-  const LrnCoeffs co = lrn_coeffs(a);
-  if (a.beta == 0.75f) return Body<A, LrnPower::three_quarters>::run(a, co, b, e);
-  if (a.beta == 1.0f) return Body<A, LrnPower::one>::run(a, co, b, e);
-  if (a.beta == 0.5f) return Body<A, LrnPower::half>::run(a, co, b, e);
-  return Body<A, LrnPower::general>::run(a, co, b, e);
-}
-
-template <class A, LrnPower P>
-struct LrnTiles {
-  static void run(const LrnArgs& a, const LrnCoeffs& co, int64_t b, int64_t e) {
+template <class A, LrnPower P, Layout L>
+void lrn_range(const LrnArgs& a, const LrnCoeffs& co, int64_t b, int64_t e) {
+  if constexpr (L == Layout::nchw) {
     lrn_tiles_impl<A, P>(a, co, b, e);
-  }
-};
-
-template <class A, LrnPower P>
-struct LrnRows {
-  static void run(const LrnArgs& a, const LrnCoeffs& co, int64_t b, int64_t e) {
+  } else {
     lrn_rows_impl<A, P>(a, co, b, e);
   }
-};
+}
+
+// The power is a template parameter, so each loop body is branch-free.
+template <class A, Layout L>
+void lrn_apply(const LrnArgs& a, int64_t b, int64_t e) {
+  const LrnCoeffs co = lrn_coeffs(a);
+  if (a.beta == 0.75f) return lrn_range<A, LrnPower::three_quarters, L>(a, co, b, e);
+  if (a.beta == 1.0f) return lrn_range<A, LrnPower::one, L>(a, co, b, e);
+  if (a.beta == 0.5f) return lrn_range<A, LrnPower::half, L>(a, co, b, e);
+  return lrn_range<A, LrnPower::general, L>(a, co, b, e);
+}
 
 template <class A>
 lrn_kernels make_lrn_kernels() {
-  return {&with_power<A, LrnTiles>, &with_power<A, LrnRows>};
+  return {&lrn_apply<A, Layout::nchw>, &lrn_apply<A, Layout::nhwc>};
 }
 
 }  // namespace normrt::ops::detail
