@@ -12,7 +12,10 @@
 //    threads): every pass runs over all pieces in parallel, partials are
 //    stored, then merged.
 // Both give bitwise identical results, for any thread count.
+#include <algorithm>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "detail/dispatch.hpp"
 #include "detail/parallel.hpp"
@@ -54,7 +57,7 @@ class PlanBase {
  protected:
   // Stats of group g of image i; a / b / corr (corr may be null) of its
   // channels, indexed from the group's first channel.
-  const RowStats& finish_group(int64_t i, int64_t g, float shift, const Moments& m,
+  void finish_group(int64_t i, int64_t g, float shift, const Moments& m,
                                int64_t count, float* a, float* b, float* corr) {
     GroupStats& gs = stats_[std::size_t(i * j_.groups + g)];
     gs.st = finish_stats(shift, m, count, j_.eps);
@@ -66,7 +69,6 @@ class PlanBase {
       b[l] = j_.beta ? j_.beta[p] : 0.f;
       if (corr) corr[l] = gs.st.corr;
     }
-    return gs.st;
   }
 
   const GroupedNormJob& j_;
@@ -295,7 +297,12 @@ void validate_grouped_norm(const char* op, const GroupedNormJob& j) {
 
 std::vector<GroupStats> run_grouped_norm(const GroupedNormJob& job, const ExecOptions& exec) {
   const group_norm_kernels& k = group_norm_kernels_for(resolve_isa(exec));
-  if (job.layout == Layout::nhwc) return run_plan(ChannelsLast(job, k), job, exec);
+  // With one position per channel both layouts are the same memory; rows of
+  // channels vectorize, where channels-first would reduce spans of 1 float
+  // (BatchNorm1d on [N, C]).
+  if (job.layout == Layout::nhwc || job.spatial == 1) {
+    return run_plan(ChannelsLast(job, k), job, exec);
+  }
   return run_plan(ChannelsFirst(job, k), job, exec);
 }
 

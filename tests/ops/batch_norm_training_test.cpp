@@ -117,6 +117,25 @@ TEST_P(BatchNormTrainingTest, EveryShapeMatchesReference) {
   }
 }
 
+TEST_P(BatchNormTrainingTest, BatchNorm1dLayoutsAgree) {
+  // [N, C] input (spatial 1): both layouts are the same memory and take the
+  // same vectorized path, whatever the layout says.
+  for (int64_t c : {5, 256}) {
+    const BnShape s{1000, c, 1, Layout::nchw};
+    Buffer x = random_buffer(s.size(), 40, -1.f, 5.f);
+    BnBuffers first(s), second(s);
+    ops::batch_norm_training(first.args(s, x), exec(3));
+    const BnShape t{1000, c, 1, Layout::nhwc};
+    ops::batch_norm_training(second.args(t, x), exec(3));
+    EXPECT_TRUE(bitwise_equal(first.y.data(), second.y.data(), s.size())) << c;
+    EXPECT_TRUE(bitwise_equal(first.var.data(), second.var.data(), std::size_t(c))) << c;
+    const BnRef ref = reference_batch_norm(x.to_vector(), s, nullptr, nullptr, 1e-5, 0.9,
+                                           first.rmean_in.data(), first.rvar_in.data());
+    EXPECT_TRUE(all_close(first.y.data(), ref.y, 2e-5, 2e-5)) << c;
+    EXPECT_TRUE(all_close(first.var.data(), ref.var, 1e-6, 1e-6)) << c;
+  }
+}
+
 TEST_P(BatchNormTrainingTest, WorkedExampleThreeImages) {
   // Three images, four channels of 1x2 each.
   const std::vector<float> nchw = {2, 3, 5, 7, 11, 13, 17, 19,   // image 1
