@@ -2,7 +2,9 @@
 // prints a table (median time, GB/s, speed-up of the best ISA over scalar).
 #include <omp.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <exception>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -100,7 +102,7 @@ bool bench_row(const workloads::Workload& w, const BenchOptions& o, const Timing
   try {
     const std::unique_ptr<workloads::Instance> inst = w.prepare();
     double best = 0, scalar = 0;
-    Isa best_isa = o.isas.front();
+    Isa fastest = o.isas.front();
     for (Isa isa : o.isas) {
       ops::ExecOptions exec;
       exec.isa = isa;
@@ -110,16 +112,19 @@ bool bench_row(const workloads::Workload& w, const BenchOptions& o, const Timing
                        kCellWidth)
                 << std::flush;
       if (isa == Isa::scalar) scalar = s;
-      if (best == 0 || s < best) best = s, best_isa = isa;
+      if (best == 0 || s < best) {
+        best = s;
+        fastest = isa;
+      }
     }
     if (scalar > 0) {
-      std::cout << format("%6.1fx", scalar / best) << " " << isa_name(best_isa);
+      std::cout << format("%6.1fx", scalar / best) << " " << isa_name(fastest);
     } else {
       std::cout << "     - (no scalar)";
     }
     std::cout << "\n";
     return true;
-  } catch (const Error& e) {
+  } catch (const std::exception& e) {  // normrt::Error, or out of memory
     std::cout << "error: " << e.what() << "\n";
     return false;
   }
