@@ -1,7 +1,6 @@
 #include "onnx/loader.hpp"
 
 #include <onnx/onnx_pb.h>
-#include <onnx/shape_inference/implementation.h>
 
 #include <climits>
 #include <filesystem>
@@ -11,6 +10,7 @@
 
 #include "normrt/error.hpp"
 #include "onnx/proto_tensor.hpp"
+#include "onnx/safe_shape_inference.hpp"
 
 namespace normrt::rt {
 
@@ -32,7 +32,8 @@ class ModelReader {
   std::unique_ptr<Graph> read(const LoadOptions& options) {
     check_header();
     read_opsets();
-    if (options.infer_shapes) infer_shapes();
+    check_domains();
+    if (options.infer_shapes) infer_shapes_safely(model_);
     const onnx::GraphProto& gp = model_.graph();
     graph_->name = gp.name();
     collect_declared_types(gp);
@@ -47,9 +48,9 @@ class ModelReader {
  private:
   void check_header() {
     if (!model_.has_graph())
-      throw Error("model: no graph (is the file truncated or not an ONNX model?)");
+      throw Error("no graph (is the file truncated or not an ONNX model?)");
     if (model_.ir_version() < 1 || model_.ir_version() > 100)
-      throw Error("model: ir_version " + std::to_string(model_.ir_version()) +
+      throw Error("ir_version " + std::to_string(model_.ir_version()) +
                   " is not a valid ONNX IR version (is the file an ONNX model?)");
   }
 
@@ -57,7 +58,7 @@ class ModelReader {
     for (const auto& op : model_.opset_import()) {
       const std::string domain = normalize_domain(op.domain());
       if (domain.empty() && (op.version() < kMinOpset || op.version() > kMaxOpset))
-        throw Error("model: default-domain opset " + std::to_string(op.version()) +
+        throw Error("default-domain opset " + std::to_string(op.version()) +
                     " is not supported (supported: " + std::to_string(kMinOpset) + " to " +
                     std::to_string(kMaxOpset) + ")");
       graph_->opset_imports[domain] = op.version();
@@ -66,14 +67,17 @@ class ModelReader {
     if (model_.opset_import_size() == 0) graph_->opset_imports[""] = 1;
   }
 
-  void infer_shapes() {
-    onnx::ShapeInferenceOptions opts;
-    opts.check_type = false;
-    opts.error_mode = 1;  // an inconsistent model is an error, not a silent skip
-    try {
-      onnx::shape_inference::InferShapes(model_, onnx::OpSchemaRegistry::Instance(), opts);
-    } catch (const std::exception& e) {
-      throw Error(std::string("model: shape inference found an inconsistency: ") + e.what());
+  // Before shape inference, whose message for this is less clear.
+  void check_domains() const {
+    const auto& nodes = model_.graph().node();
+    for (int i = 0; i < nodes.size(); ++i) {
+      const std::string domain = normalize_domain(nodes[i].domain());
+      if (graph_->opset_imports.count(domain)) continue;
+      Node n;
+      n.name = nodes[i].name().empty() ? "#" + std::to_string(i) : nodes[i].name();
+      n.op_type = nodes[i].op_type();
+      n.domain = domain;
+      throw Error(n.describe() + ": domain '" + domain + "' is not in the model's opset imports");
     }
   }
 
@@ -220,11 +224,7 @@ class ModelReader {
       if (node->name.empty() && np.output_size() == 0)
         node->name = "#" + std::to_string(i);  // describe() needs something to name
       if (np.op_type().empty()) throw Error("node #" + std::to_string(i) + ": has no op_type");
-      auto opset = graph_->opset_imports.find(node->domain);
-      if (opset == graph_->opset_imports.end())
-        throw Error(node->describe() + ": domain '" + node->domain +
-                    "' is not in the model's opset imports");
-      node->opset = int(opset->second);
+      node->opset = int(graph_->opset_imports.at(node->domain));  // checked by check_domains
       if (node->domain.empty() && node->op_type == "Constant") {
         read_constant_node(np, *node);
         continue;
