@@ -143,12 +143,23 @@ inline std::vector<Tensor> run_graph(std::unique_ptr<Graph> g, bool optimize, co
   return s.run(inputs);
 }
 
-// Runs `build` with the passes off and with the execution passes on and
-// expects the same outputs: |a - b| <= atol + rtol * |a| per element.
+inline void expect_close(const std::vector<Tensor>& want, const std::vector<Tensor>& got,
+                         double rtol, double atol);
+
+// Runs `reference` with the passes off and `build` with the execution passes
+// on and expects the same outputs: |a - b| <= atol + rtol * |a| per element.
+inline void expect_outputs_match(const Build& reference, const Build& build, const Inputs& inputs,
+                                 double rtol = 1e-4, double atol = 1e-5) {
+  expect_close(run_graph(reference(), false, inputs), run_graph(build(), true, inputs), rtol, atol);
+}
+
 inline void expect_same_outputs(const Build& build, const Inputs& inputs, double rtol = 1e-4,
                                 double atol = 1e-5) {
-  const std::vector<Tensor> want = run_graph(build(), false, inputs);
-  const std::vector<Tensor> got = run_graph(build(), true, inputs);
+  expect_outputs_match(build, build, inputs, rtol, atol);
+}
+
+inline void expect_close(const std::vector<Tensor>& want, const std::vector<Tensor>& got,
+                         double rtol, double atol) {
   ASSERT_EQ(want.size(), got.size());
   for (std::size_t o = 0; o < want.size(); ++o) {
     ASSERT_EQ(want[o].dims(), got[o].dims()) << "output " << o;
