@@ -131,7 +131,9 @@ template <class A, Activation act>
 inline typename simd::Vec<A>::reg activate(typename simd::Vec<A>::reg v) {
   using V = simd::Vec<A>;
   if constexpr (act == Activation::relu) {
-    return V::max(v, V::splat(0.f));
+    // max(0, v), operands in this order: x86 max returns its second operand
+    // when either is NaN, so a NaN input stays NaN (NEON and scalar agree).
+    return V::max(V::splat(0.f), v);
   } else if constexpr (act == Activation::silu) {
     return v / (V::splat(1.f) + V::exp(V::splat(0.f) - v));
   } else {

@@ -48,6 +48,17 @@ inline std::string isa_param_name(const ::testing::TestParamInfo<Isa>& info) {
 class Buffer {
  public:
   explicit Buffer(std::size_t n, float fill = 0.f) : store_(n + 32, fill), n_(n) {}
+  // Copies keep the elements, not the raw storage: the misalignment offset of
+  // the copy's storage may differ.
+  Buffer(const Buffer& other) : Buffer(other.n_) { copy_from(other); }
+  Buffer& operator=(const Buffer& other) {
+    if (this != &other) {
+      store_.assign(other.n_ + 32, 0.f);
+      n_ = other.n_;
+      copy_from(other);
+    }
+    return *this;
+  }
   float* data() { return misaligned(store_.data()); }
   const float* data() const { return misaligned(const_cast<float*>(store_.data())); }
   std::size_t size() const { return n_; }
@@ -56,6 +67,9 @@ class Buffer {
   std::vector<float> to_vector() const { return {data(), data() + n_}; }
 
  private:
+  void copy_from(const Buffer& other) {
+    std::memcpy(data(), other.data(), n_ * sizeof(float));
+  }
   static float* misaligned(float* p) {
     auto addr = reinterpret_cast<std::uintptr_t>(p);
     const std::uintptr_t aligned = (addr + 63) & ~std::uintptr_t(63);
