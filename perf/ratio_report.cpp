@@ -97,6 +97,9 @@ void RatioReporter::print_summary(std::ostream& os) const {
       os << line;
     }
   }
+  for (const workloads::Workload& w : workloads::all_workloads()) {
+    if (!w.available()) os << "normrt n/a: " << w.label << ": " << w.unavailable << "\n";
+  }
 }
 
 }  // namespace normrt::perf
