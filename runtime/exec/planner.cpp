@@ -107,8 +107,15 @@ class Planner {
     } catch (...) {
       rethrow_naming(node);
     }
-    if (all_known && small(node, outs)) fold_now(node, step, outs);
+    if ((all_known || reads_only_shapes(node)) && small(node, outs)) fold_now(node, step, outs);
     else add_step(node, step, outs);
+  }
+
+  // Ops whose outputs depend on their inputs' shapes alone: with the shapes
+  // fixed by the signature they fold even when the input values are unknown
+  // (the kernel gets views without data).
+  static bool reads_only_shapes(const Node& node) {
+    return node.domain.empty() && (node.op_type == "Shape" || node.op_type == "Size");
   }
 
   static bool small(const Node& node, const std::vector<TensorInfo>& outs) {
@@ -122,7 +129,7 @@ class Planner {
   void fold_now(const Node& node, Step& step, const std::vector<TensorInfo>& outs) {
     RunContext ctx;
     ctx.exec = exec_;
-    for (int id : step.inputs) ctx.inputs.push_back(id < 0 ? TensorView{} : view_of_constant(id));
+    for (int id : step.inputs) ctx.inputs.push_back(id < 0 ? TensorView{} : view_of_known(id));
     std::vector<Tensor*> made(outs.size(), nullptr);
     for (std::size_t o = 0; o < outs.size(); ++o) {
       if (!node.outputs[o]) {
@@ -147,9 +154,11 @@ class Planner {
     ++plan_->folded_nodes;
   }
 
-  TensorView view_of_constant(int id) const {
+  // A constant's view; a value known only by its shape has no data.
+  TensorView view_of_known(int id) const {
     const Slot& s = plan_->slots[std::size_t(id)];
-    return {const_cast<void*>(s.constant->data()), s.info.dtype, s.info.dims};
+    void* data = s.constant ? const_cast<void*>(s.constant->data()) : nullptr;
+    return {data, s.info.dtype, s.info.dims};
   }
 
   void add_step(const Node& node, Step& step, const std::vector<TensorInfo>& outs) {
