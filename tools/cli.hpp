@@ -30,6 +30,9 @@ int run_info(const std::vector<std::string>& args);
 int run_bench(const std::vector<std::string>& args);
 extern const char* const kInfoUsage;
 extern const char* const kBenchUsage;
+// Runtime commands (built when the graph runtime is: NORMRT_CLI_HAS_RUNTIME).
+int run_fold(const std::vector<std::string>& args);
+extern const char* const kFoldUsage;
 
 // Shared argument helpers.
 // "a,b,c" -> {"a", "b", "c"}; empty items are a UsageError naming `option`.

@@ -33,6 +33,16 @@ case $case_name in
   bench_quick)
     unset NORMRT_ISA
     expect 0 '^layer_norm/512x768 .*GB/s' "$normrt" bench --quick --ops layer_norm ;;
+  list)
+    # Every workload of workloads.md, each label once: 74 BatchNorm, 20 LN/RMS rows
+    # (4 with residual), LN over C, 28 GroupNorm, 4 InstanceNorm, 8 LRN.
+    expect 0 '^group_norm/nhwc_silu/8x128x128x128/g32 ' "$normrt" bench --list >/dev/null
+    total=$(wc -l <"$out") unique=$(cut -d' ' -f1 "$out" | sort -u | wc -l)
+    if [ "$total" -ne 135 ] || [ "$unique" -ne 135 ]; then
+      echo "FAIL: expected 135 distinct workloads, got $total lines, $unique labels"; exit 1
+    fi
+    expect 0 '^layer_norm/nchw_over_c/1x96x56x56 .*not available' "$normrt" bench --list --ops layer_norm
+    ;;
   unknown_command)
     expect 1 "unknown command 'frobnicate'" "$normrt" frobnicate ;;
   unknown_option)

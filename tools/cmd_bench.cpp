@@ -19,7 +19,7 @@
 namespace normrt::cli {
 
 const char* const kBenchUsage =
-    "usage: normrt bench [--quick] [--isa LIST] [--ops LIST] [--threads N]\n\n"
+    "usage: normrt bench [--quick] [--isa LIST] [--ops LIST] [--threads N] [--list]\n\n"
     "Times every workload of the benchmark list (shapes from real networks) on\n"
     "each ISA and prints median time, GB/s (input read + output written) and the\n"
     "speed-up of the best ISA over scalar. Progress goes to stderr.\n\n"
@@ -27,12 +27,14 @@ const char* const kBenchUsage =
     "  --isa LIST     comma-separated ISAs (default: every usable one, scalar included)\n"
     "  --ops LIST     comma-separated ops: batch_norm, layer_norm, rms_norm,\n"
     "                 group_norm, instance_norm, lrn (default: all)\n"
-    "  --threads N    threads per op call (default: OpenMP's maximum)\n";
+    "  --threads N    threads per op call (default: OpenMP's maximum)\n"
+    "  --list         print the selected workloads (label, MB moved), run nothing\n";
 
 namespace {
 
 struct BenchOptions {
   bool quick = false;
+  bool list = false;
   std::vector<Isa> isas;
   std::vector<std::string> ops;
   int threads = 0;
@@ -58,6 +60,8 @@ BenchOptions parse(const std::vector<std::string>& args) {
     const std::string& a = args[i];
     if (a == "--quick") {
       o.quick = true;
+    } else if (a == "--list") {
+      o.list = true;
     } else if (a == "--isa") {
       for (const std::string& name : split_list(option_value(args, i), "--isa")) {
         const Isa isa = parse_isa(name, "--isa");  // normrt::Error on a bad name
@@ -135,6 +139,13 @@ bool bench_row(const workloads::Workload& w, const BenchOptions& o, const Timing
 int run_bench(const std::vector<std::string>& args) {
   const BenchOptions o = parse(args);
   const std::vector<const workloads::Workload*> list = workloads::select_workloads(o.ops, o.quick);
+  if (o.list) {
+    for (const auto* w : list) {
+      std::cout << w->label << " " << format("%.1f MB", double(w->problem.bytes()) / 1e6)
+                << (w->available() ? "" : " (not available: " + w->unavailable + ")") << "\n";
+    }
+    return 0;
+  }
   TimingPlan plan;
   plan.samples = o.quick ? 5 : 9;
   plan.min_sample_seconds = o.quick ? 0.005 : 0.02;

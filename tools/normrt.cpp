@@ -13,6 +13,10 @@ const std::vector<Command>& commands() {
       {"info", "CPU, features and the ISA normrt picks here", kInfoUsage, &run_info},
       {"bench", "time every op on every usable ISA (--quick for a short run)", kBenchUsage,
        &run_bench},
+#ifdef NORMRT_CLI_HAS_RUNTIME
+      {"fold", "write a BN-folded copy of an ONNX model, checked and verified", kFoldUsage,
+       &run_fold},
+#endif
   };
   return table;
 }
