@@ -234,8 +234,9 @@ FoldResult fold_matmul_add(Graph& g, Node& add, const ops::ChannelAffine& bn) {
 
 // Why a BN whose input is not a foldable layer output stays.
 std::string not_after_layer(const Node& bn, const Value* x) {
-  std::string why = x->producer ? "its input comes from " + x->producer->describe()
-                                : "its input '" + x->name + "' is not produced by a layer";
+  std::string why = x->producer          ? "its input comes from " + x->producer->describe()
+                    : x->is_graph_input ? "its input '" + x->name + "' is a graph input"
+                                        : "its input '" + x->name + "' is a constant";
   for (const Value* y : bn.outputs)
     if (y)
       for (const Node* c : y->consumers)
