@@ -10,7 +10,7 @@
 #include <regex>
 
 #include "normrt/runtime/session.hpp"
-#include "onnx/tensor_file.hpp"
+#include "onnx/test_data.hpp"
 
 namespace normrt::rt {
 namespace {
@@ -47,90 +47,47 @@ std::vector<Case> find_cases() {
   return cases;
 }
 
-// Elementwise |got - want| <= atol + rtol * |want| (NaN matches NaN), as
-// ONNX Runtime's onnx_test_runner compares float outputs.
-std::string compare(const Tensor& got, const Tensor& want, const std::string& what) {
-  constexpr double rtol = 1e-4, atol = 1e-5;
-  if (got.dtype() != want.dtype())
-    return what + ": dtype " + dtype_name(got.dtype()) + ", want " + dtype_name(want.dtype());
-  if (got.dims() != want.dims())
-    return what + ": shape " + dims_string(got.dims()) + ", want " + dims_string(want.dims());
-  auto value = [](const Tensor& t, int64_t i) -> double {
-    switch (t.dtype()) {
-      case DType::f32: return t.as<float>()[i];
-      case DType::f64: return t.as<double>()[i];
-      case DType::i64: return double(t.as<int64_t>()[i]);
-      case DType::i32: return t.as<int32_t>()[i];
-      case DType::u8: case DType::boolean: return t.as<uint8_t>()[i];
-      case DType::i8: return t.as<int8_t>()[i];
-      default: return std::nan("");
-    }
-  };
-  int64_t bad = 0, first = -1;
-  for (int64_t i = 0; i < got.size(); ++i) {
-    const double g = value(got, i), w = value(want, i);
-    if (std::isnan(g) && std::isnan(w)) continue;
-    if (!(std::fabs(g - w) <= atol + rtol * std::fabs(w))) {
-      if (first < 0) first = i;
-      ++bad;
-    }
-  }
-  if (bad == 0) return "";
-  return what + ": " + std::to_string(bad) + " of " + std::to_string(got.size()) +
-         " elements differ; first at " + std::to_string(first) + ": got " +
-         std::to_string(value(got, first)) + ", want " + std::to_string(value(want, first));
-}
-
-std::vector<fs::path> sorted_files(const fs::path& dir, const std::string& prefix) {
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(dir))
-    if (e.path().filename().string().rfind(prefix, 0) == 0) files.push_back(e.path());
-  // input_10 after input_9: order by the number.
-  std::sort(files.begin(), files.end(), [&](const fs::path& a, const fs::path& b) {
-    auto num = [&](const fs::path& p) {
-      return std::stoi(p.stem().string().substr(prefix.size()));
-    };
-    return num(a) < num(b);
-  });
-  return files;
-}
-
 class Conformance : public ::testing::TestWithParam<Case> {};
 
 TEST_P(Conformance, MatchesReferenceOutputs) {
   const fs::path dir = GetParam().dir;
   Session session = Session::load((dir / "model.onnx").string());
-  int sets = 0;
-  for (const auto& set : fs::directory_iterator(dir)) {
-    if (!set.is_directory() || set.path().filename().string().rfind("test_data_set_", 0) != 0)
-      continue;
-    ++sets;
-    std::vector<std::pair<std::string, Tensor>> inputs;
-    const auto names = session.input_names();
-    const auto input_files = sorted_files(set.path(), "input_");
-    ASSERT_EQ(input_files.size(), names.size()) << set.path();
-    for (std::size_t i = 0; i < input_files.size(); ++i) {
-      NamedTensor t = read_tensor_file(input_files[i].string());
-      // By name when it names an input, else by position (old test data).
-      const bool named = std::find(names.begin(), names.end(), t.name) != names.end();
-      inputs.emplace_back(named ? t.name : names[i], std::move(t.tensor));
-    }
-    const std::vector<Tensor> outputs = session.run(inputs);
-    const auto output_files = sorted_files(set.path(), "output_");
-    ASSERT_EQ(output_files.size(), outputs.size()) << set.path();
+  const auto sets = test_data_set_dirs(dir.string());
+  ASSERT_FALSE(sets.empty()) << "no test_data_set_* in " << dir;
+  for (const std::string& set_dir : sets) {
+    const TestDataSet set = read_test_data_set(set_dir, session.input_names());
+    const std::vector<Tensor> outputs = session.run(set.inputs);
+    ASSERT_EQ(set.expected.size(), outputs.size()) << set_dir;
     for (std::size_t o = 0; o < outputs.size(); ++o) {
-      const NamedTensor want = read_tensor_file(output_files[o].string());
-      const std::string diff = compare(outputs[o], want.tensor,
-                                       set.path().filename().string() + " output " +
-                                           session.output_names()[o]);
+      // rtol 1e-4, atol 1e-5: ONNX Runtime's onnx_test_runner defaults.
+      const std::string diff = compare_tensors(
+          outputs[o], set.expected[o],
+          fs::path(set_dir).filename().string() + " output '" + session.output_names()[o] + "'");
       EXPECT_TRUE(diff.empty()) << diff;
     }
   }
-  EXPECT_GT(sets, 0) << "no test_data_set_* in " << dir;
 }
 
 INSTANTIATE_TEST_SUITE_P(Onnx, Conformance, ::testing::ValuesIn(find_cases()),
                          [](const ::testing::TestParamInfo<Case>& p) { return p.param.name; });
+
+// The comparison itself must be able to fail, or the suite proves nothing.
+TEST(ConformanceCompare, DetectsMismatches) {
+  Tensor want(DType::f32, {3});
+  want.as<float>()[0] = 1.0f;
+  want.as<float>()[1] = std::nanf("");
+  Tensor got = Tensor(DType::f32, {3});
+  std::copy(want.as<float>(), want.as<float>() + 3, got.as<float>());
+  EXPECT_EQ(compare_tensors(got, want, "y"), "");
+  got.as<float>()[0] = 1.0f + 2e-4f;  // beyond atol + rtol * 1
+  EXPECT_NE(compare_tensors(got, want, "y").find("1 of 3"), std::string::npos);
+  got.as<float>()[0] = 1.0f + 5e-5f;  // within
+  EXPECT_EQ(compare_tensors(got, want, "y"), "");
+  got.as<float>()[1] = 0.0f;  // NaN expected
+  EXPECT_NE(compare_tensors(got, want, "y"), "");
+  EXPECT_NE(compare_tensors(Tensor(DType::f32, {1, 3}), want, "y").find("shape"), std::string::npos);
+  EXPECT_NE(compare_tensors(Tensor(DType::i64, {3}), want, "y").find("dtype"), std::string::npos);
+}
 
 // The list above must find the data: an empty suite would pass vacuously.
 TEST(ConformanceData, IsInstalled) {
