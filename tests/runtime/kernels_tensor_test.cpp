@@ -38,6 +38,9 @@ std::size_t broadcast_index(std::size_t flat, const Dims& out_dims, const Dims& 
 struct BroadcastCase {
   Dims a, b, out;
 };
+void PrintTo(const BroadcastCase& c, std::ostream* os) {
+  *os << dims_string(c.a) << " op " << dims_string(c.b) << " -> " << dims_string(c.out);
+}
 
 class BinaryBroadcast : public ::testing::TestWithParam<BroadcastCase> {};
 
