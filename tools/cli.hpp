@@ -33,6 +33,10 @@ extern const char* const kBenchUsage;
 // Runtime commands (built when the graph runtime is: NORMRT_CLI_HAS_RUNTIME).
 int run_fold(const std::vector<std::string>& args);
 extern const char* const kFoldUsage;
+int run_run(const std::vector<std::string>& args);
+extern const char* const kRunUsage;
+int run_test_data(const std::vector<std::string>& args);
+extern const char* const kTestDataUsage;
 
 // Shared argument helpers.
 // "a,b,c" -> {"a", "b", "c"}; empty items are a UsageError naming `option`.

@@ -16,6 +16,10 @@ const std::vector<Command>& commands() {
 #ifdef NORMRT_CLI_HAS_RUNTIME
       {"fold", "write a BN-folded copy of an ONNX model, checked and verified", kFoldUsage,
        &run_fold},
+      {"run", "run an ONNX model on .pb or random inputs; --repeat times it", kRunUsage,
+       &run_run},
+      {"test-data", "run an ONNX backend test folder and compare its outputs", kTestDataUsage,
+       &run_test_data},
 #endif
   };
   return table;
