@@ -25,7 +25,13 @@ dnnl::memory::desc strided_desc(const Dims& dims, const Dims& strides) {
                             dnnl::memory::dims(strides.begin(), strides.end()));
 }
 
-dnnl::memory::desc plain_desc(const Dims& dims) { return strided_desc(dims, row_major_strides(dims)); }
+dnnl::memory::desc plain_desc(const Dims& dims, DType dtype) {
+  using dt = dnnl::memory::data_type;
+  const dt type = dtype == DType::u8 ? dt::u8 : dtype == DType::i8 ? dt::s8 : dt::f32;
+  const Dims strides = row_major_strides(dims);
+  return dnnl::memory::desc(dnnl::memory::dims(dims.begin(), dims.end()), type,
+                            dnnl::memory::dims(strides.begin(), strides.end()));
+}
 
 dnnl::memory::desc any_desc(const Dims& dims) {
   return dnnl::memory::desc(dnnl::memory::dims(dims.begin(), dims.end()),

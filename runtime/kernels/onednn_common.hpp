@@ -17,8 +17,8 @@ namespace normrt::rt::onednn {
 // The process-wide CPU engine (created on first use; engines are thread-safe).
 const dnnl::engine& cpu_engine();
 
-// fp32 descriptor of a dense row-major tensor (activations stay plain NCHW).
-dnnl::memory::desc plain_desc(const Dims& dims);
+// Descriptor of a dense row-major tensor (activations stay plain NCHW).
+dnnl::memory::desc plain_desc(const Dims& dims, DType dtype = DType::f32);
 // fp32 descriptor with explicit element strides (transposed or permuted views).
 dnnl::memory::desc strided_desc(const Dims& dims, const Dims& strides);
 // fp32 descriptor whose layout oneDNN picks (constant weights).

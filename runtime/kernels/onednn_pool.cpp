@@ -90,7 +90,10 @@ std::unique_ptr<OpKernel> create_pool(const PrepareContext& ctx, std::vector<Ten
   kern::require_inputs(ctx, 1, 1);
   kern::require_outputs(ctx, 1, is_max && !global ? 2 : 1);
   reject_output(ctx, 1, "Indices");
-  const TensorInfo& x = kern::input(ctx, 0, "X", {DType::f32});
+  // MaxPool-12 also takes 8-bit integers (max needs no arithmetic).
+  const TensorInfo& x = kind == PoolKind::max && ctx.node.opset >= 12
+                            ? kern::input(ctx, 0, "X", {DType::f32, DType::u8, DType::i8})
+                            : kern::input(ctx, 0, "X", {DType::f32});
   const std::size_t rank = x.dims.size();
   if (rank < 3 || rank > 5)
     kern::fail(ctx, "input 'X' must have rank 3 to 5, got shape " + dims_string(x.dims));
@@ -106,7 +109,7 @@ std::unique_ptr<OpKernel> create_pool(const PrepareContext& ctx, std::vector<Ten
   }
   Dims out_dims = {x.dims[0], x.dims[1]};
   out_dims.insert(out_dims.end(), win.out.begin(), win.out.end());
-  outputs[0] = TensorInfo{DType::f32, out_dims};
+  outputs[0] = TensorInfo{x.dtype, out_dims};
   if (kern::count_of(ctx, out_dims) == 0) return empty_output_kernel();
 
   const bool include_pad = !is_max && ctx.node.attr_int("count_include_pad", 0) != 0;
@@ -120,7 +123,7 @@ std::unique_ptr<OpKernel> create_pool(const PrepareContext& ctx, std::vector<Ten
     pad_end[d] = (win.out[d] - 1) * win.strides[d] + win.extent(d) - in[d] - win.pad_begin[d];
   OverhangFix fix = include_pad ? OverhangFix::make(win, in) : OverhangFix{};
 
-  const dnnl::memory::desc src = plain_desc(x.dims), dst = plain_desc(out_dims);
+  const dnnl::memory::desc src = plain_desc(x.dims, x.dtype), dst = plain_desc(out_dims, x.dtype);
   return guarded(ctx, "pooling primitive", [&]() -> std::unique_ptr<OpKernel> {
     const dnnl::pooling_v2_forward::desc desc(
         dnnl::prop_kind::forward_inference, alg, src, dst, to_dnnl(win.strides), to_dnnl(win.kernel),

@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <memory>
+#include <ostream>
 #include <random>
 #include <thread>
 
@@ -42,6 +43,7 @@ struct In {
   Dims dims;
   bool constant = false;
   bool omitted = false;
+  DType dtype = DType::f32;
 };
 
 In input(Vec data, Dims dims, bool constant = false) { return In{std::move(data), std::move(dims), constant, false}; }
@@ -107,10 +109,13 @@ Prepared prepare(const TestNode& t, const std::vector<In>& ins) {
       infos.push_back(TensorInfo{});
       continue;
     }
-    Tensor tensor(DType::f32, in.dims);
-    std::copy(in.data.begin(), in.data.end(), tensor.as<float>());
+    Tensor tensor(in.dtype, in.dims);
+    if (in.dtype == DType::u8)
+      std::transform(in.data.begin(), in.data.end(), tensor.as<uint8_t>(), [](float v) { return uint8_t(v); });
+    else
+      std::copy(in.data.begin(), in.data.end(), tensor.as<float>());
     p.tensors.push_back(tensor);
-    infos.push_back(TensorInfo{DType::f32, in.dims});
+    infos.push_back(TensorInfo{in.dtype, in.dims});
   }
   for (std::size_t i = 0; i < ins.size(); ++i) known.push_back(ins[i].constant ? &p.tensors[i] : nullptr);
   PrepareContext ctx{t.node, infos, known, {}};
@@ -128,7 +133,8 @@ std::vector<Tensor> run(const Prepared& p) {
   std::vector<Tensor> outs;
   for (const TensorInfo& info : p.outputs) {
     outs.emplace_back(info.dtype, info.dims);
-    std::fill(outs.back().as<float>(), outs.back().as<float>() + outs.back().size(), std::nanf(""));
+    if (info.dtype == DType::f32)
+      std::fill(outs.back().as<float>(), outs.back().as<float>() + outs.back().size(), std::nanf(""));
     ctx.outputs.push_back(TensorView{outs.back().data(), info.dtype, info.dims});
   }
   Tensor scratch(DType::u8, {int64_t(p.kernel->scratch_bytes())});
@@ -322,6 +328,12 @@ struct ConvCase {
   bool bias;
 };
 
+// Readable test parameters in failure messages.
+std::ostream& operator<<(std::ostream& os, const ConvCase& c) {
+  return os << "x" << dims_string(c.x) << " w" << dims_string(c.w) << " g" << c.group << " s"
+            << dims_string(c.strides) << " d" << dims_string(c.dilations) << " p" << dims_string(c.pads);
+}
+
 Dims conv_out_dims(const ConvCase& c) {
   Dims out = {c.x[0], c.w[0]};
   const std::size_t n = c.x.size() - 2;
@@ -477,6 +489,12 @@ struct DeconvCase {
   bool bias;
 };
 
+std::ostream& operator<<(std::ostream& os, const DeconvCase& c) {
+  return os << "x" << dims_string(c.x) << " w" << dims_string(c.w) << " g" << c.group << " s"
+            << dims_string(c.strides) << " d" << dims_string(c.dilations) << " p" << dims_string(c.pads)
+            << " op" << dims_string(c.output_padding);
+}
+
 Dims deconv_out_dims(const DeconvCase& c) {
   Dims out = {c.x[0], c.w[1] * c.group};
   const std::size_t n = c.x.size() - 2;
@@ -564,6 +582,11 @@ struct GemmCase {
   bool has_c;
 };
 
+std::ostream& operator<<(std::ostream& os, const GemmCase& g) {
+  return os << g.m << "x" << g.k << "x" << g.n << " tA" << g.trans_a << " tB" << g.trans_b << " alpha "
+            << g.alpha << " beta " << g.beta << " C" << (g.has_c ? dims_string(g.c) : "-");
+}
+
 class GemmTest : public ::testing::TestWithParam<std::tuple<GemmCase, bool>> {};
 
 TEST_P(GemmTest, MatchesReference) {
@@ -614,6 +637,10 @@ struct MatMulCase {
   Dims a, b, out;
 };
 
+std::ostream& operator<<(std::ostream& os, const MatMulCase& c) {
+  return os << dims_string(c.a) << " x " << dims_string(c.b);
+}
+
 class MatMulTest : public ::testing::TestWithParam<std::tuple<MatMulCase, bool>> {};
 
 TEST_P(MatMulTest, MatchesNumpyBroadcasting) {
@@ -658,6 +685,12 @@ struct PoolCase {
   int64_t count_include_pad;
   Dims out;
 };
+
+std::ostream& operator<<(std::ostream& os, const PoolCase& c) {
+  return os << c.op << " x" << dims_string(c.x) << " k" << dims_string(c.kernel) << " s"
+            << dims_string(c.strides) << " d" << dims_string(c.dilations) << " p" << dims_string(c.pads)
+            << " ceil" << c.ceil_mode << " include_pad" << c.count_include_pad;
+}
 
 class PoolTest : public ::testing::TestWithParam<PoolCase> {};
 
@@ -708,6 +741,21 @@ TEST(OnednnPool, GlobalPoolsReduceEverySpatialAxis) {
   expect_close(run_one(TestNode("GlobalAveragePool", 1), {x3}),
                pool_ref(x3, PoolRef::avg_exclude, {1, 2, 1, 1, 1}, {3, 4, 2}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, {0, 0, 0}),
                {1, 2, 1, 1, 1});
+}
+
+TEST(OnednnPool, MaxPoolTakesUint8FromOpset12) {
+  Vec v(2 * 5 * 5);
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = float((i * 37) % 251);
+  In x = input(v, {1, 2, 5, 5});
+  const std::vector<double> want = pool_ref(x, PoolRef::max, {1, 2, 2, 2}, {3, 3}, {2, 2}, {1, 1}, {0, 0}, {0, 0});
+  x.dtype = DType::u8;
+  TestNode t("MaxPool", 1, 1, 12);
+  t.attr("kernel_shape", Dims{3, 3}).attr("strides", Dims{2, 2});
+  const Tensor y = run_one(t, {x});
+  ASSERT_EQ(y.dtype(), DType::u8);
+  ASSERT_EQ(y.dims(), (Dims{1, 2, 2, 2}));
+  for (std::size_t i = 0; i < want.size(); ++i) EXPECT_EQ(double(y.as<uint8_t>()[i]), want[i]) << i;
+  expect_error(TestNode("MaxPool", 1, 1, 11).attr("kernel_shape", Dims{3, 3}), {x}, "uint8");
 }
 
 TEST(OnednnPool, BadNodesFailNamingTheNode) {
