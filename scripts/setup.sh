@@ -10,6 +10,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   g++-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-user
+  python3-torch python3-torchvision python3-onnx
 )
 
 missing=()
