@@ -4,6 +4,7 @@
 #include <string>
 
 #include "batch_norm.table.hpp"
+#include "blocked_norm.hpp"
 #include "detail/dispatch.hpp"
 #include "detail/parallel.hpp"
 #include "detail/validate.hpp"
@@ -56,9 +57,8 @@ void validate_apply(const BatchNormArgs& a) {
   require_positive(op, a.n, "n");
   require_positive(op, a.c, "c");
   require_positive(op, a.spatial, "spatial");
-  const int64_t total = checked_mul(op, checked_mul(op, a.n, a.c, "n * c"), a.spatial,
-                                    "n * c * spatial");
-  if (a.layout != Layout::nchw && a.layout != Layout::nhwc) fail(op, "layout is unknown");
+  if (!is_known_layout(a.layout)) fail(op, "layout is unknown");
+  const int64_t total = checked_elements(op, a.n, a.c, a.spatial, a.layout);
   if (a.act != Activation::none && a.act != Activation::relu && a.act != Activation::silu) {
     fail(op, "act is unknown");
   }
@@ -88,6 +88,7 @@ ChannelAffine fold_batch_norm(const BatchNormParams& p) {
 
 void batch_norm_apply(const BatchNormArgs& args, const ExecOptions& exec) {
   detail::validate_apply(args);
+  if (is_blocked(args.layout)) return detail::batch_norm_apply_blocked(args, exec);
   const auto& k = detail::batch_norm_kernels_for(detail::resolve_isa(exec));
   const int64_t total = args.n * args.c * args.spatial;
   const int64_t bytes = total * int64_t(2 * sizeof(float));

@@ -20,6 +20,7 @@
 #include "detail/dispatch.hpp"
 #include "detail/parallel.hpp"
 #include "detail/validate.hpp"
+#include "blocked_norm.hpp"
 #include "group_norm.table.hpp"
 #include "normrt/ops/group_norm.hpp"
 
@@ -305,15 +306,17 @@ void validate_grouped_norm(const char* op, const GroupedNormJob& j) {
     fail(op, "c (" + std::to_string(j.c) + ") is not divisible by groups (" +
                  std::to_string(j.groups) + ")");
   }
-  checked_mul(op, checked_mul(op, j.n, j.c, "n * c"), j.spatial, "n * c * spatial");
+  if (!is_known_layout(j.layout)) fail(op, "layout is unknown");
+  if (is_blocked(j.layout) && j.across_batch) fail(op, "layout: blocked layouts are not supported");
+  checked_elements(op, j.n, j.c, j.spatial, j.layout);
   require_eps(op, j.eps);
-  if (j.layout != Layout::nchw && j.layout != Layout::nhwc) fail(op, "layout is unknown");
   if (j.act != Activation::none && j.act != Activation::relu && j.act != Activation::silu) {
     fail(op, "act is unknown");
   }
 }
 
 std::vector<GroupStats> run_grouped_norm(const GroupedNormJob& job, const ExecOptions& exec) {
+  if (is_blocked(job.layout)) return run_blocked_grouped_norm(job, exec);
   const group_norm_kernels& k = group_norm_kernels_for(resolve_isa(exec));
   // With one position per channel both layouts are the same memory; rows of
   // channels vectorize, where channels-first would reduce spans of 1 float

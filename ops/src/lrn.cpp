@@ -5,6 +5,7 @@
 #include "detail/dispatch.hpp"
 #include "detail/parallel.hpp"
 #include "detail/validate.hpp"
+#include "blocked_norm.hpp"
 #include "lrn.table.hpp"
 
 namespace normrt::ops {
@@ -24,9 +25,8 @@ void validate_lrn(const LrnArgs& a) {
   require_positive(op, a.n, "n");
   require_positive(op, a.c, "c");
   require_positive(op, a.spatial, "spatial");
-  const int64_t total = checked_mul(op, checked_mul(op, a.n, a.c, "n * c"), a.spatial,
-                                    "n * c * spatial");
-  if (a.layout != Layout::nchw && a.layout != Layout::nhwc) fail(op, "layout is unknown");
+  if (!is_known_layout(a.layout)) fail(op, "layout is unknown");
+  const int64_t total = checked_elements(op, a.n, a.c, a.spatial, a.layout);
   if (a.size <= 0 || a.size % 2 == 0) {
     fail(op, "size must be odd and positive (an even size has an asymmetric window), got " +
                  std::to_string(a.size));
@@ -46,6 +46,7 @@ void validate_lrn(const LrnArgs& a) {
 
 void lrn(const LrnArgs& args, const ExecOptions& exec) {
   detail::validate_lrn(args);
+  if (is_blocked(args.layout)) return detail::lrn_blocked(args, exec);
   const auto& k = detail::lrn_kernels_for(detail::resolve_isa(exec));
   const int64_t bytes = args.n * args.c * args.spatial * int64_t(2 * sizeof(float));
   // With spatial == 1, [N, C] is NCHW and NHWC at once: vectorize over C.

@@ -264,7 +264,7 @@ TEST_P(InstanceNormTest, RejectsBadArguments) {
   a = ok; a.c = int64_t(1) << 31; a.spatial = int64_t(1) << 31; expect_error(a, "overflows");
   a = ok; a.eps = -1e-5f; expect_error(a, "eps");
   a = ok; a.eps = std::numeric_limits<float>::infinity(); expect_error(a, "eps");
-  a = ok; a.layout = static_cast<Layout>(3); expect_error(a, "layout");
+  a = ok; a.layout = static_cast<Layout>(7); expect_error(a, "layout");
   a = ok; a.act = static_cast<Activation>(4); expect_error(a, "act");
   for (std::size_t i = 0; i < 24; ++i) EXPECT_EQ(y[i], 0.f) << "wrote output before failing";
 }
