@@ -1,7 +1,8 @@
 // Google Benchmark over the shared workload list: every workload x every ISA
 // this CPU runs x threads {1, all}, and oneDNN's primitives on the same
 // problems, named "<label>/<isa or onednn_layout>/threads:<t>". Ends with the
-// normrt-vs-oneDNN ratio table (ratio_report.hpp).
+// normrt-vs-oneDNN ratio table (ratio_report.hpp), with every kernel's GB/s as
+// a fraction of the memory roofline measured first in the same process.
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
@@ -18,6 +19,7 @@
 #include "normrt/simd/isa.hpp"
 #include "onednn_baseline.hpp"
 #include "ratio_report.hpp"
+#include "roofline.hpp"
 #include "workloads.hpp"
 
 namespace normrt::perf {
@@ -55,9 +57,29 @@ void time_instance(benchmark::State& state, const std::string& key, const Factor
   state.SetBytesProcessed(int64_t(state.iterations()) * bytes);
 }
 
+// 1 thread, and all of OpenMP's.
+std::vector<int> thread_counts() {
+  std::vector<int> counts = {1};
+  if (omp_get_max_threads() > 1) counts.push_back(omp_get_max_threads());
+  return counts;
+}
+
+// The memory roofline at each thread count, measured before the kernels run.
+std::map<int, bench::Roofline> measure_rooflines() {
+  bench::TimingPlan plan;
+  plan.samples = 7;
+  plan.min_sample_seconds = 0.02;
+  std::map<int, bench::Roofline> roofs;
+  for (int t : thread_counts()) {
+    roofs[t] = bench::measure_roofline(t, plan, [](const std::string& what) {
+      std::cerr << "bench_ops: measuring " << what << "\n";
+    });
+  }
+  return roofs;
+}
+
 void register_all() {
-  std::vector<int> thread_counts = {1};
-  if (omp_get_max_threads() > 1) thread_counts.push_back(omp_get_max_threads());
+  const std::vector<int> thread_counts = perf::thread_counts();
   const std::vector<Isa> isas = supported_isas();
   std::map<std::string, int> unavailable;  // why -> how many workloads
 
@@ -104,7 +126,8 @@ int main(int argc, char** argv) {
     std::cerr << "bench_ops: error: " << e.what() << "\n";
     return 1;
   }
-  normrt::perf::RatioReporter reporter(normrt::isa_name(normrt::best_isa()));
+  normrt::perf::RatioReporter reporter(normrt::isa_name(normrt::best_isa()),
+                                       normrt::perf::measure_rooflines());
   benchmark::RunSpecifiedBenchmarks(&reporter);
   reporter.print_summary(std::cout);
   benchmark::Shutdown();

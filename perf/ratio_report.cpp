@@ -34,6 +34,14 @@ std::string cell(double gbps, const std::string& impl, int impl_width) {
   return buf;
 }
 
+// "87%" of the roofline, or "-" when either side did not run.
+std::string percent(double gbps, double roof_gbps) {
+  if (gbps <= 0 || roof_gbps <= 0) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f%%", 100.0 * gbps / roof_gbps);
+  return buf;
+}
+
 }  // namespace
 
 void RatioReporter::ReportRuns(const std::vector<Run>& runs) {
@@ -62,12 +70,16 @@ void RatioReporter::print_summary(std::ostream& os) const {
   for (const auto& entry : gbps_) thread_counts.insert(entry.first.threads);
   char line[256];
   for (int threads : thread_counts) {
-    os << "\nnormrt vs oneDNN at " << threads
+    const auto roof = rooflines_.find(threads);
+    os << "\n";
+    if (roof != rooflines_.end()) os << bench::describe_roofline(roof->second);
+    os << "normrt vs oneDNN at " << threads
        << " thread(s): GB/s = 1e9 bytes (input read + output written) per second;\n"
-       << "ratio = fastest normrt ISA / fastest oneDNN layout (> 1: normrt faster)\n";
-    std::snprintf(line, sizeof line, "%-40s %-15s %-15s %-23s %6s\n", "workload",
+       << "ratio = fastest normrt ISA / fastest oneDNN layout (> 1: normrt faster);\n"
+       << "level = where input + output fit; %roof = GB/s / copy GB/s at that level\n";
+    std::snprintf(line, sizeof line, "%-40s %-15s %-15s %-23s %6s %5s %7s %7s\n", "workload",
                   "normrt fastest", (default_isa_ + " (default)").c_str(), "oneDNN fastest",
-                  "ratio");
+                  "ratio", "level", "normrt", "oneDNN");
     os << line;
     double log_sum = 0;
     int rated = 0;
@@ -85,11 +97,20 @@ void RatioReporter::print_summary(std::ostream& os) const {
         const double ratio = normrt.gbps / onednn.gbps;
         log_sum += std::log(ratio);
         ++rated;
-        std::snprintf(line, sizeof line, "%6.2f\n", ratio);
+        std::snprintf(line, sizeof line, "%6.2f", ratio);
         os << line;
       } else {
-        os << "     -\n";
+        os << "     -";
       }
+      if (roof != rooflines_.end()) {
+        const double roof_gbps = roof->second.copy_gbps_for(w.problem.bytes());
+        std::snprintf(line, sizeof line, " %5s %7s %7s",
+                      bench::level_name(roof->second.level_for(w.problem.bytes())),
+                      percent(normrt.gbps, roof_gbps).c_str(),
+                      percent(onednn.gbps, roof_gbps).c_str());
+        os << line;
+      }
+      os << "\n";
     }
     if (rated > 0) {
       std::snprintf(line, sizeof line, "geometric mean ratio over %d workloads: %.2f\n", rated,

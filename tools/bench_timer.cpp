@@ -5,7 +5,7 @@
 #include <cmath>
 #include <vector>
 
-namespace normrt::cli {
+namespace normrt::bench {
 namespace {
 
 double seconds_for(const std::function<void()>& fn, long calls) {
@@ -33,4 +33,4 @@ double median_seconds(const std::function<void()>& fn, const TimingPlan& plan) {
   return per_call[per_call.size() / 2];
 }
 
-}  // namespace normrt::cli
+}  // namespace normrt::bench

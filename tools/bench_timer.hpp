@@ -1,9 +1,10 @@
 #pragma once
-// Wall-clock timing for `normrt bench`: a warm-up call, then the median of
-// several samples, each long enough (several calls) for the clock to resolve.
+// Wall-clock timing for `normrt bench` and the roofline: a warm-up call, then
+// the median of several samples, each long enough (several calls) for the
+// clock to resolve.
 #include <functional>
 
-namespace normrt::cli {
+namespace normrt::bench {
 
 struct TimingPlan {
   int samples = 7;                  // the median of these is reported
@@ -13,4 +14,4 @@ struct TimingPlan {
 // Median seconds per call of fn.
 double median_seconds(const std::function<void()>& fn, const TimingPlan& plan);
 
-}  // namespace normrt::cli
+}  // namespace normrt::bench
