@@ -11,6 +11,7 @@ PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   g++-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-user
   python3-torch python3-torchvision python3-onnx
+  gnuplot-nox
 )
 
 missing=()
