@@ -65,4 +65,18 @@ inline double shifted_variance(const Moments& m, int64_t n) {
   return std::isnan(var) ? var : std::max(var, 0.0);
 }
 
+// Whether moments taken around `shift` give the variance to nearly full
+// precision: var = s2/n - corr^2 cancels at most one bit while corr^2 <= var
+// (the fp32 lane sums' relative error applies to var + corr^2). False on NaN.
+inline bool shift_is_close(const Moments& m, int64_t n) {
+  const double corr = m.s1 / double(n);
+  return corr * corr <= m.s2 / double(n) - corr * corr;
+}
+
+// The mean as seen from `shift`, rounded to the nearest float: the shift of a
+// second moments pass when the first one was not close enough.
+inline float refined_shift(float shift, const Moments& m, int64_t n) {
+  return float(double(shift) + m.s1 / double(n));
+}
+
 }  // namespace normrt::ops::detail

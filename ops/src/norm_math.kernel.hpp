@@ -59,26 +59,31 @@ SumMinMax sum_min_max(const float* x, int64_t n) {
   return {total, V::hmin(lo), V::hmax(hi)};
 }
 
+// Four vectors per step, eight independent accumulator chains: a chain of
+// fmas is latency-bound (4 cycles), so two chains ran at a quarter of the
+// FMA throughput (LayerNorm 128x768: pass 2 was 30% of the time).
 template <class A>
 Moments shifted_moments(const float* x, int64_t n, float shift) {
   using V = simd::Vec<A>;
   using R = typename V::reg;
   constexpr int64_t W = V::width;
-  constexpr int64_t kChunk = kLaneChunk * 2 * W;
+  constexpr int64_t kChunk = kLaneChunk * 4 * W;
   const R s = V::splat(shift);
   double s1 = 0.0, s2 = 0.0;
   int64_t i = 0;
-  for (; i + 2 * W <= n;) {
+  for (; i + 4 * W <= n;) {
     const int64_t end = std::min(n, i + kChunk);
-    R a0 = V::splat(0.f), a1 = V::splat(0.f), q0 = V::splat(0.f), q1 = V::splat(0.f);
-    for (; i + 2 * W <= end; i += 2 * W) {
-      const R d0 = V::load(x + i) - s;
-      const R d1 = V::load(x + i + W) - s;
-      a0 = a0 + d0; a1 = a1 + d1;
+    R a0 = V::splat(0.f), a1 = V::splat(0.f), a2 = V::splat(0.f), a3 = V::splat(0.f);
+    R q0 = V::splat(0.f), q1 = V::splat(0.f), q2 = V::splat(0.f), q3 = V::splat(0.f);
+    for (; i + 4 * W <= end; i += 4 * W) {
+      const R d0 = V::load(x + i) - s, d1 = V::load(x + i + W) - s;
+      const R d2 = V::load(x + i + 2 * W) - s, d3 = V::load(x + i + 3 * W) - s;
+      a0 = a0 + d0; a1 = a1 + d1; a2 = a2 + d2; a3 = a3 + d3;
       q0 = V::fma(d0, d0, q0); q1 = V::fma(d1, d1, q1);
+      q2 = V::fma(d2, d2, q2); q3 = V::fma(d3, d3, q3);
     }
-    s1 += double(V::sum(a0 + a1));
-    s2 += double(V::sum(q0 + q1));
+    s1 += double(V::sum((a0 + a1) + (a2 + a3)));
+    s2 += double(V::sum((q0 + q1) + (q2 + q3)));
   }
   R a = V::splat(0.f), q = V::splat(0.f);
   for (; i + W <= n; i += W) {
@@ -141,50 +146,84 @@ inline typename simd::Vec<A>::reg activate(typename simd::Vec<A>::reg v) {
   }
 }
 
-// y[j] = act(((x[j] - shift) - corr) * (rstd * gamma[j]) + beta[j]).
-// gamma / beta may be null (1 / 0).
-template <class A, Activation act = Activation::none>
-void normalize_row(const float* x, float* y, int64_t n, const RowStats& st,
-                   const float* gamma, const float* beta) {
+// y[j] = act(((x[j] - shift) - corr) * rstd * gamma[j] + beta[j]), computed
+// as t = fma(x - shift, rstd, -corr * rstd), y = fma(t, gamma, beta): three
+// operations a vector instead of four. corr is tiny next to the std (shift is
+// the pass-1 mean), so rounding corr * rstd once costs nothing measurable; a
+// constant row still gives exactly beta (x - shift = 0, corr = 0).
+template <class A, Activation act, bool has_gamma, bool has_beta>
+void normalize_row_as(const float* x, float* y, int64_t n, const RowStats& st,
+                      const float* gamma, const float* beta) {
   using V = simd::Vec<A>;
   using R = typename V::reg;
   constexpr int64_t W = V::width;
-  const R shift = V::splat(st.shift), corr = V::splat(st.corr), rstd = V::splat(st.rstd);
-  const R zero = V::splat(0.f), one = V::splat(1.f);
-  auto one_vec = [&](int64_t j, std::size_t m) {
+  const R shift = V::splat(st.shift), rstd = V::splat(st.rstd);
+  const R ncr = V::splat(-(st.corr * st.rstd));
+  auto out = [&](R xv, int64_t j, std::size_t m) {
     const bool full = m == std::size_t(W);
-    const R xv = full ? V::load(x + j) : V::load_tail(x + j, m, st.shift);
-    const R g = gamma ? (full ? V::load(gamma + j) : V::load_tail(gamma + j, m)) : one;
-    const R b = beta ? (full ? V::load(beta + j) : V::load_tail(beta + j, m)) : zero;
-    const R out = activate<A, act>(V::fma((xv - shift) - corr, rstd * g, b));
-    if (full) V::store(y + j, out); else V::store_tail(y + j, out, m);
+    R t = V::fma(xv - shift, rstd, ncr);
+    if constexpr (has_gamma) {
+      const R g = full ? V::load(gamma + j) : V::load_tail(gamma + j, m);
+      if constexpr (has_beta) {
+        t = V::fma(t, g, full ? V::load(beta + j) : V::load_tail(beta + j, m));
+      } else {
+        t = t * g;
+      }
+    } else if constexpr (has_beta) {
+      t = t + (full ? V::load(beta + j) : V::load_tail(beta + j, m));
+    }
+    return activate<A, act>(t);
   };
   int64_t j = 0;
-  for (; j + W <= n; j += W) one_vec(j, std::size_t(W));
-  if (j < n) one_vec(j, std::size_t(n - j));
+  for (; j + 2 * W <= n; j += 2 * W) {
+    const R o0 = out(V::load(x + j), j, std::size_t(W));
+    const R o1 = out(V::load(x + j + W), j + W, std::size_t(W));
+    V::store(y + j, o0);
+    V::store(y + j + W, o1);
+  }
+  for (; j + W <= n; j += W) V::store(y + j, out(V::load(x + j), j, std::size_t(W)));
+  if (j < n) {
+    const auto m = std::size_t(n - j);
+    V::store_tail(y + j, out(V::load_tail(x + j, m, st.shift), j, m), m);
+  }
 }
 
-// y[j] = act(((x[j] - shift) - corr) * a + b) for one channel's span.
+// gamma / beta may be null (1 / 0); each combination is its own loop.
+template <class A, Activation act = Activation::none>
+void normalize_row(const float* x, float* y, int64_t n, const RowStats& st,
+                   const float* gamma, const float* beta) {
+  if (gamma && beta) return normalize_row_as<A, act, true, true>(x, y, n, st, gamma, beta);
+  if (gamma) return normalize_row_as<A, act, true, false>(x, y, n, st, gamma, beta);
+  if (beta) return normalize_row_as<A, act, false, true>(x, y, n, st, gamma, beta);
+  normalize_row_as<A, act, false, false>(x, y, n, st, gamma, beta);
+}
+
+// y[j] = act(((x[j] - shift) - corr) * a + b) for one channel's span, as
+// act(fma(x[j] - shift, a, b - corr * a)): corr * a is tiny next to the
+// output's spread, so folding it into b (in double, rounded once) costs
+// nothing measurable and saves an operation a vector.
 template <class A, Activation act = Activation::none>
 void normalize_span(const float* x, float* y, int64_t n, float shift, float corr, float a,
                     float b) {
   using V = simd::Vec<A>;
   using R = typename V::reg;
   constexpr int64_t W = V::width;
-  const R vs = V::splat(shift), vc = V::splat(corr), va = V::splat(a), vb = V::splat(b);
+  const float b_eff = float(double(b) - double(corr) * double(a));
+  const R vs = V::splat(shift), va = V::splat(a), vb = V::splat(b_eff);
+  auto out = [&](R xv) { return activate<A, act>(V::fma(xv - vs, va, vb)); };
   int64_t j = 0;
-  for (; j + 2 * W <= n; j += 2 * W) {
-    const R o0 = activate<A, act>(V::fma((V::load(x + j) - vs) - vc, va, vb));
-    const R o1 = activate<A, act>(V::fma((V::load(x + j + W) - vs) - vc, va, vb));
+  for (; j + 4 * W <= n; j += 4 * W) {
+    const R o0 = out(V::load(x + j)), o1 = out(V::load(x + j + W));
+    const R o2 = out(V::load(x + j + 2 * W)), o3 = out(V::load(x + j + 3 * W));
     V::store(y + j, o0);
     V::store(y + j + W, o1);
+    V::store(y + j + 2 * W, o2);
+    V::store(y + j + 3 * W, o3);
   }
-  for (; j + W <= n; j += W) {
-    V::store(y + j, activate<A, act>(V::fma((V::load(x + j) - vs) - vc, va, vb)));
-  }
+  for (; j + W <= n; j += W) V::store(y + j, out(V::load(x + j)));
   if (j < n) {
     const std::size_t m = std::size_t(n - j);
-    V::store_tail(y + j, activate<A, act>(V::fma((V::load_tail(x + j, m, shift) - vs) - vc, va, vb)), m);
+    V::store_tail(y + j, out(V::load_tail(x + j, m, shift)), m);
   }
 }
 
@@ -207,12 +246,30 @@ void residual_add(const float* x, const float* skip, const float* bias, float* s
   }
 }
 
-// Full statistics of one contiguous row (both passes).
+// A provisional shift from the head of a span: the mean of its first (up to)
+// four vectors, clamped into their [min, max], so that a constant span gets
+// exactly its constant.
+template <class A>
+float head_shift(const float* x, int64_t n) {
+  const int64_t head = std::min<int64_t>(n, 4 * int64_t(simd::Vec<A>::width));
+  return shift_from(sum_min_max<A>(x, head), head);
+}
+
+// Full statistics of one contiguous row, usually in ONE pass: the shifted
+// moments around the head's shift are exact enough when that shift lies
+// within a std of the mean (see shift_is_close); otherwise (an unlucky head,
+// |mean| >> std, NaN/Inf) a second pass runs around the refined shift, which
+// is then as close to the mean as a float gets. Constant rows take one pass
+// and get shift = the constant, corr = 0: exactly beta.
 template <class A>
 RowStats row_stats(const float* x, int64_t n, float eps) {
-  const SumMinMax p1 = sum_min_max<A>(x, n);
-  const float shift = shift_from(p1, n);
-  return finish_stats(shift, shifted_moments<A>(x, n, shift), n, eps);
+  float shift = head_shift<A>(x, n);
+  Moments m = shifted_moments<A>(x, n, shift);
+  if (!shift_is_close(m, n)) {
+    shift = refined_shift(shift, m, n);
+    m = shifted_moments<A>(x, n, shift);
+  }
+  return finish_stats(shift, m, n, eps);
 }
 
 }  // namespace normrt::ops::detail
