@@ -37,6 +37,8 @@ int run_run(const std::vector<std::string>& args);
 extern const char* const kRunUsage;
 int run_test_data(const std::vector<std::string>& args);
 extern const char* const kTestDataUsage;
+int run_demo(const std::vector<std::string>& args);
+extern const char* const kDemoUsage;
 
 // Shared argument helpers.
 // "a,b,c" -> {"a", "b", "c"}; empty items are a UsageError naming `option`.

@@ -20,6 +20,8 @@ const std::vector<Command>& commands() {
        &run_run},
       {"test-data", "run an ONNX backend test folder and compare its outputs", kTestDataUsage,
        &run_test_data},
+      {"demo", "fold, fuse and run three built-in models on every ISA; check and time them",
+       kDemoUsage, &run_demo},
 #endif
   };
   return table;
