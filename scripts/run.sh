@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The main job: install what is missing, build normrt (Release) into build/,
-# then show what this machine runs (normrt info) and a quick benchmark pass.
+# show what this machine runs (normrt info), then the demo: three
+# normalization-heavy models folded, fused, checked and timed on every ISA
+# (normrt demo, exits 1 if any check fails), then a quick benchmark pass.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -8,5 +10,5 @@ bash scripts/setup.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build build -j "${NORMRT_JOBS:-$(nproc)}"
 
-build/tools/normrt info
+build/tools/normrt info && build/tools/normrt demo
 build/tools/normrt bench --quick
