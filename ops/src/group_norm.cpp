@@ -3,9 +3,12 @@
 //
 // Every reduction (one group of one image, or one channel across the batch)
 // is cut into pieces of a fixed size that never depends on the thread count.
-// Each piece yields partials (pass 1: sum/min/max, pass 2: shifted moments);
-// a reduction's partials are always merged as the same left fold, piece 0
-// first. Two schedules compute exactly that:
+// Pass 1 takes a provisional shift from the head of each reduction; each
+// piece yields shifted moments around it, and a reduction's partials are
+// always merged as the same left fold, piece 0 first. Only reductions whose
+// shift lies more than a std from their mean (shift_is_close) rerun the
+// moments around the refined shift, so a DRAM-sized group is read twice
+// (statistics, output) instead of three times. Two schedules:
 //  - per reduction (enough reductions for the threads): a thread runs both
 //    passes and the output pass of its reductions, which stay in cache;
 //  - split (fewer reductions than threads, e.g. GroupNorm N=1 G=32 on 64
@@ -40,6 +43,8 @@ constexpr int64_t kMinPieceRows = 32;
 // (1 MiB, an L2), so that a channel's short spans across the batch stream as
 // longer runs: 3x faster on BatchNorm training 16x256x56x56.
 constexpr int64_t kBlockFloats = 256 * 1024;
+// Floats of a reduction's head that give its provisional shift.
+constexpr int64_t kHeadFloats = 64;
 // Stored partials worth folding on several threads.
 constexpr int64_t kParallelFoldEntries = 64 * 1024;
 
@@ -100,12 +105,16 @@ class ChannelsFirst : public PlanBase {
     return std::max<int64_t>(1, std::min<int64_t>(units(), kBlockFloats / count()));
   }
 
-  void sum_min_max(int64_t u, int64_t k, SumMinMax* out) const {
-    const Piece p = piece(u, k);
-    *out = k_.span_sum_min_max(j_.x + p.base + p.begin, p.end - p.begin);
+  void set_head_shift(int64_t u) {
+    const Piece p = piece(u, 0);
+    const int64_t head = std::min(kHeadFloats, p.end - p.begin);
+    shift_[std::size_t(u)] = shift_from(k_.span_sum_min_max(j_.x + p.base + p.begin, head), head);
   }
-  void set_shifts(int64_t u, const SumMinMax* total) {
-    shift_[std::size_t(u)] = shift_from(*total, count());
+  // False when the shift was close enough; else moves it to the mean.
+  bool refine_shifts(int64_t u, const Moments* total) {
+    if (shift_is_close(*total, count())) return false;
+    shift_[std::size_t(u)] = refined_shift(shift_[std::size_t(u)], *total, count());
+    return true;
   }
   void moments(int64_t u, int64_t k, Moments* out) const {
     const Piece p = piece(u, k);
@@ -165,16 +174,30 @@ class ChannelsLast : public PlanBase {
   int64_t width() const { return j_.c; }
   int64_t units_per_block() const { return 1; }
 
-  void sum_min_max(int64_t u, int64_t k, SumMinMax* out) const {
-    k_.rows_sum_min_max(j_.x + offset(u, k), rows_in(k), j_.c, out);
-  }
-  void set_shifts(int64_t u, const SumMinMax* total) {
+  void set_head_shift(int64_t u) {
+    const int64_t head_rows = std::min(rows_, std::max<int64_t>(1, kHeadFloats / cg_));
+    std::vector<SumMinMax> part(std::size_t(j_.c));
+    k_.rows_sum_min_max(j_.x + offset(u, 0), head_rows, j_.c, part.data());
     for (int64_t g = 0; g < j_.groups; ++g) {
       SumMinMax grp;
-      for (int64_t l = 0; l < cg_; ++l) grp = merge(grp, total[g * cg_ + l]);
-      const float s = shift_from(grp, cg_ * rows_);
+      for (int64_t l = 0; l < cg_; ++l) grp = merge(grp, part[std::size_t(g * cg_ + l)]);
+      const float s = shift_from(grp, cg_ * head_rows);
       std::fill_n(&shift_[std::size_t(u * j_.c + g * cg_)], cg_, s);
     }
+  }
+  // False when every group's shift was close enough; else moves the other
+  // groups' shifts to their means (pass 2 then reruns over the whole image).
+  bool refine_shifts(int64_t u, const Moments* total) {
+    bool moved = false;
+    for (int64_t g = 0; g < j_.groups; ++g) {
+      Moments grp;
+      for (int64_t l = 0; l < cg_; ++l) grp = merge(grp, total[g * cg_ + l]);
+      if (shift_is_close(grp, cg_ * rows_)) continue;
+      float* s = &shift_[std::size_t(u * j_.c + g * cg_)];
+      std::fill_n(s, cg_, refined_shift(*s, grp, cg_ * rows_));
+      moved = true;
+    }
+    return moved;
   }
   void moments(int64_t u, int64_t k, Moments* out) const {
     k_.rows_moments(j_.x + offset(u, k), rows_in(k), j_.c, &shift_[std::size_t(u * j_.c)], out);
@@ -210,27 +233,28 @@ template <class Plan>
 void run_per_unit(Plan& p, int threads) {
   const int64_t pieces = p.pieces(), w = p.width(), block = p.units_per_block();
   parallel_for(threads, p.units(), [&](int64_t u0, int64_t u1) {
-    std::vector<SumMinMax> part1(static_cast<std::size_t>(w)), acc1(std::size_t(block * w));
-    std::vector<Moments> part2(static_cast<std::size_t>(w)), acc2(std::size_t(block * w));
+    std::vector<Moments> part(static_cast<std::size_t>(w)), acc(std::size_t(block * w));
     for (int64_t b0 = u0; b0 < u1; b0 += block) {
       const int64_t b1 = std::min(u1, b0 + block);
-      auto at = [&](auto& acc, int64_t u) { return &acc[std::size_t((u - b0) * w)]; };
-      std::fill(acc1.begin(), acc1.end(), SumMinMax{});
+      auto at = [&](int64_t u) { return &acc[std::size_t((u - b0) * w)]; };
+      for (int64_t u = b0; u < b1; ++u) p.set_head_shift(u);
+      std::fill(acc.begin(), acc.end(), Moments{});
       for (int64_t k = 0; k < pieces; ++k) {
         for (int64_t u = b0; u < b1; ++u) {
-          p.sum_min_max(u, k, part1.data());
-          fold_into(at(acc1, u), part1.data(), w);
+          p.moments(u, k, part.data());
+          fold_into(at(u), part.data(), w);
         }
       }
-      for (int64_t u = b0; u < b1; ++u) p.set_shifts(u, at(acc1, u));
-      std::fill(acc2.begin(), acc2.end(), Moments{});
-      for (int64_t k = 0; k < pieces; ++k) {
-        for (int64_t u = b0; u < b1; ++u) {
-          p.moments(u, k, part2.data());
-          fold_into(at(acc2, u), part2.data(), w);
+      for (int64_t u = b0; u < b1; ++u) {
+        if (p.refine_shifts(u, at(u))) {  // rare: the same fold, around the new shift
+          std::fill_n(at(u), w, Moments{});
+          for (int64_t k = 0; k < pieces; ++k) {
+            p.moments(u, k, part.data());
+            fold_into(at(u), part.data(), w);
+          }
         }
+        p.finish(u, at(u));
       }
-      for (int64_t u = b0; u < b1; ++u) p.finish(u, at(acc2, u));
       for (int64_t k = 0; k < pieces; ++k) {
         for (int64_t u = b0; u < b1; ++u) p.normalize(u, k);
       }
@@ -268,15 +292,18 @@ void run_split(Plan& p, int threads) {
       for (int64_t t = t0; t < t1; ++t) fn(t / pieces, t % pieces, t * w);
     });
   };
-  std::vector<SumMinMax> part1(std::size_t(tasks * w));
-  each_piece([&](int64_t u, int64_t k, int64_t at) { p.sum_min_max(u, k, &part1[std::size_t(at)]); });
-  const std::vector<SumMinMax> acc1 = fold_pieces(part1, units, pieces, w, threads);
-  for (int64_t u = 0; u < units; ++u) p.set_shifts(u, &acc1[std::size_t(u * w)]);
-
-  std::vector<Moments> part2(std::size_t(tasks * w));
-  each_piece([&](int64_t u, int64_t k, int64_t at) { p.moments(u, k, &part2[std::size_t(at)]); });
-  const std::vector<Moments> acc2 = fold_pieces(part2, units, pieces, w, threads);
-  for (int64_t u = 0; u < units; ++u) p.finish(u, &acc2[std::size_t(u * w)]);
+  for (int64_t u = 0; u < units; ++u) p.set_head_shift(u);
+  std::vector<Moments> part(std::size_t(tasks * w));
+  auto moments_pass = [&] {
+    each_piece([&](int64_t u, int64_t k, int64_t at) { p.moments(u, k, &part[std::size_t(at)]); });
+    return fold_pieces(part, units, pieces, w, threads);
+  };
+  std::vector<Moments> acc = moments_pass();
+  bool moved = false;
+  for (int64_t u = 0; u < units; ++u) moved = p.refine_shifts(u, &acc[std::size_t(u * w)]) || moved;
+  // Rare; units whose shift stayed put get the same partials again.
+  if (moved) acc = moments_pass();
+  for (int64_t u = 0; u < units; ++u) p.finish(u, &acc[std::size_t(u * w)]);
 
   each_piece([&](int64_t u, int64_t k, int64_t) { p.normalize(u, k); });
 }
