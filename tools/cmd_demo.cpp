@@ -139,9 +139,10 @@ void print_gain(const std::vector<demo::DemoModel>& models, const std::vector<Mo
   for (std::size_t m = 0; m < models.size(); ++m) {
     const demo::IsaResult& best = results[m].isas.back();
     const demo::PassSummary& p = results[m].passes;
-    std::cout << "  " << std::setw(12) << models[m].name << fixed(best.unoptimized_ms / best.optimized_ms, 2)
-              << "x faster (" << fixed(best.unoptimized_ms, 3) << " -> " << fixed(best.optimized_ms, 3)
-              << " ms), " << p.nodes_before << " -> " << p.nodes_after << " nodes\n";
+    std::cout << "  " << std::setw(12) << models[m].name << "speedup "
+              << fixed(best.unoptimized_ms / best.optimized_ms, 2) << "x ("
+              << fixed(best.unoptimized_ms, 3) << " -> " << fixed(best.optimized_ms, 3) << " ms), "
+              << p.nodes_before << " -> " << p.nodes_after << " nodes\n";
   }
 }
 
