@@ -199,7 +199,8 @@ std::unique_ptr<OpKernel> create_channel_affine(const PrepareContext& ctx,
 }  // namespace
 
 void register_batch_norm_kernels(KernelRegistry& r) {
-  add(r, "", "BatchNormalization", 1, 15, create_batch_norm);
+  // BatchNormalization-15 is the latest version: it stays valid in every later opset.
+  add(r, "", "BatchNormalization", 1, 10000, create_batch_norm);
   add(r, "normrt", "BatchNormalization", 1, 10000, create_batch_norm);
   add(r, "normrt", "ChannelAffine", 1, 10000, create_channel_affine);
 }
