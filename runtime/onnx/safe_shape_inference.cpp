@@ -49,6 +49,72 @@ void check_conv_pool(onnx::InferenceContext& ctx, bool has_weight) {
     fail_shape_inference("attribute 'output_shape' has ", os->ints_size(), " values");
 }
 
+bool shape_unknown(const onnx::TypeProto& t) {
+  if (!t.tensor_type().has_shape()) return true;
+  for (const auto& d : t.tensor_type().shape().dim())
+    if (d.has_dim_value() || d.has_dim_param()) return false;
+  return true;
+}
+
+// Reshape to a computed target (PyTorch's GroupNorm: Reshape(t, Shape(x))):
+// ONNX 1.12 leaves such outputs shapeless, and with them every value after
+// the first GroupNorm, so no pass can match downstream. Data propagation
+// knows the target's dims (values or symbols): the output takes them, 0
+// copying the input's dim (allowzero 0) and -1 resolved when all is known.
+void reshape_from_symbolic_target(onnx::InferenceContext& ctx) {
+  if (ctx.getNumInputs() < 2 || ctx.getNumOutputs() < 1 || ctx.getInputData(1)) return;
+  const onnx::TensorShapeProto* target = ctx.getSymbolicInput(1);
+  onnx::TypeProto* out = ctx.getOutputType(0);
+  if (!target || !out || !shape_unknown(*out)) return;
+  const onnx::AttributeProto* allowzero = ctx.getAttribute("allowzero");
+  const bool copy_zero = !allowzero || allowzero->i() == 0;
+  const onnx::TypeProto* in = ctx.getInputType(0);
+  const onnx::TensorShapeProto* in_shape =
+      in && in->tensor_type().has_shape() ? &in->tensor_type().shape() : nullptr;
+
+  onnx::TensorShapeProto result;
+  int inferred = -1;  // the index of a -1 dim
+  for (int i = 0; i < target->dim_size(); ++i) {
+    const auto& d = target->dim(i);
+    auto* o = result.add_dim();
+    if (d.has_dim_param()) {
+      o->set_dim_param(d.dim_param());
+    } else if (!d.has_dim_value()) {
+      continue;  // unknown stays unknown
+    } else if (d.dim_value() == 0 && copy_zero) {
+      if (in_shape && i >= in_shape->dim_size())
+        fail_shape_inference("target dim ", i, " is 0 but the input has rank ", in_shape->dim_size());
+      if (in_shape) *o = in_shape->dim(i);
+    } else if (d.dim_value() == -1) {
+      if (inferred >= 0) fail_shape_inference("target shape has more than one -1");
+      inferred = i;
+    } else if (d.dim_value() < 0) {
+      fail_shape_inference("target dim ", i, " is ", d.dim_value());
+    } else {
+      o->set_dim_value(d.dim_value());
+    }
+  }
+  // -1: the input's element count over the other dims', when all are numbers.
+  auto count = [](const onnx::TensorShapeProto& s, int skip, int64_t& n) {
+    n = 1;
+    for (int i = 0; i < s.dim_size(); ++i) {
+      if (i == skip) continue;
+      if (!s.dim(i).has_dim_value() || __builtin_mul_overflow(n, s.dim(i).dim_value(), &n)) return false;
+    }
+    return true;
+  };
+  int64_t total = 0, rest = 0;
+  if (inferred >= 0 && in_shape && count(*in_shape, -1, total) && count(result, inferred, rest) &&
+      rest > 0) {
+    if (total % rest != 0)
+      fail_shape_inference("cannot reshape ", total, " elements with a -1 over ", rest);
+    result.mutable_dim(inferred)->set_dim_value(total / rest);
+  }
+  if (in && in->tensor_type().has_elem_type())
+    out->mutable_tensor_type()->set_elem_type(in->tensor_type().elem_type());
+  *out->mutable_tensor_type()->mutable_shape() = std::move(result);
+}
+
 const std::set<std::string>& conv_ops() {
   static const std::set<std::string> ops{"Conv", "ConvTranspose", "ConvInteger"};
   return ops;
@@ -68,15 +134,17 @@ class GuardedRegistry final : public onnx::ISchemaRegistry {
         onnx::OpSchemaRegistry::Instance()->GetSchema(key, max_version, domain);
     if (!real || !(domain.empty() || domain == "ai.onnx")) return real;
     const bool conv = conv_ops().count(key) != 0;
-    if (!conv && !pool_ops().count(key)) return real;
+    const bool reshape = key == "Reshape" && real->SinceVersion() >= 5;  // shape as an input
+    if (!conv && !reshape && !pool_ops().count(key)) return real;
     std::lock_guard<std::mutex> lock(mutex_);
     auto& slot = cache_[real];
     if (!slot) {
       slot = std::make_unique<onnx::OpSchema>(*real);
       onnx::InferenceFunction inner = real->GetTypeAndShapeInferenceFunction();
-      slot->TypeAndShapeInferenceFunction([inner, conv](onnx::InferenceContext& ctx) {
-        check_conv_pool(ctx, conv);
+      slot->TypeAndShapeInferenceFunction([inner, conv, reshape](onnx::InferenceContext& ctx) {
+        if (!reshape) check_conv_pool(ctx, conv);
         if (inner) inner(ctx);
+        if (reshape) reshape_from_symbolic_target(ctx);
       });
     }
     return slot.get();
@@ -94,6 +162,9 @@ void infer_shapes_safely(onnx::ModelProto& model) {
   onnx::ShapeInferenceOptions opts;
   opts.check_type = false;
   opts.error_mode = 1;  // an inconsistent model is an error, not a silent skip
+  // Shape subgraphs' values (Shape -> Gather/Concat/...), which
+  // reshape_from_symbolic_target reads.
+  opts.enable_data_propagation = true;
   try {
     onnx::shape_inference::InferShapes(model, &registry, opts);
   } catch (const std::exception& e) {
