@@ -67,7 +67,7 @@ std::vector<int> thread_counts() {
 // The memory roofline at each thread count, measured before the kernels run.
 std::map<int, bench::Roofline> measure_rooflines() {
   bench::TimingPlan plan;
-  plan.samples = 7;
+  plan.samples = 10;
   plan.min_sample_seconds = 0.02;
   std::map<int, bench::Roofline> roofs;
   for (int t : thread_counts()) {

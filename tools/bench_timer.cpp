@@ -15,9 +15,8 @@ double seconds_for(const std::function<void()>& fn, long calls) {
   return std::chrono::duration<double>(t1 - t0).count();
 }
 
-}  // namespace
-
-double median_seconds(const std::function<void()>& fn, const TimingPlan& plan) {
+// Seconds per call of each sample.
+std::vector<double> sample_seconds(const std::function<void()>& fn, const TimingPlan& plan) {
   fn();  // warm-up: caches, page tables, OpenMP thread pool
   // The fastest of three single calls sizes the samples: one call that lost
   // its core to another process must not shrink every sample to one call.
@@ -29,8 +28,20 @@ double median_seconds(const std::function<void()>& fn, const TimingPlan& plan) {
   for (int s = 0; s < std::max(plan.samples, 1); ++s) {
     per_call.push_back(seconds_for(fn, calls) / double(calls));
   }
+  return per_call;
+}
+
+}  // namespace
+
+double median_seconds(const std::function<void()>& fn, const TimingPlan& plan) {
+  std::vector<double> per_call = sample_seconds(fn, plan);
   std::nth_element(per_call.begin(), per_call.begin() + long(per_call.size() / 2), per_call.end());
   return per_call[per_call.size() / 2];
+}
+
+double best_seconds(const std::function<void()>& fn, const TimingPlan& plan) {
+  const std::vector<double> per_call = sample_seconds(fn, plan);
+  return *std::min_element(per_call.begin(), per_call.end());
 }
 
 }  // namespace normrt::bench

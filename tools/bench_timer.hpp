@@ -13,5 +13,8 @@ struct TimingPlan {
 
 // Median seconds per call of fn.
 double median_seconds(const std::function<void()>& fn, const TimingPlan& plan);
+// The fastest sample's seconds per call: STREAM's "best rate" convention for
+// a bandwidth ceiling (interference from other processes only slows down).
+double best_seconds(const std::function<void()>& fn, const TimingPlan& plan);
 
 }  // namespace normrt::bench

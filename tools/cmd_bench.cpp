@@ -172,7 +172,7 @@ int run_bench(const std::vector<std::string>& args) {
   plan.samples = o.quick ? 5 : 9;
   plan.min_sample_seconds = o.quick ? 0.005 : 0.02;
   bench::TimingPlan roof_plan;
-  roof_plan.samples = o.quick ? 3 : 7;
+  roof_plan.samples = o.quick ? 5 : 10;
   roof_plan.min_sample_seconds = plan.min_sample_seconds;
 
   BenchReport report;

@@ -81,7 +81,7 @@ Roofline measure_roofline(int threads, const TimingPlan& plan,
     const double copy_bytes = 2.0 * double(copy_n * sizeof(float));
     const double triad_bytes = 3.0 * double(triad_n * sizeof(float));
     auto gbps = [&](double bytes, const std::function<void()>& fn) {
-      return bytes / median_seconds(fn, plan) / 1e9;
+      return bytes / best_seconds(fn, plan) / 1e9;
     };
     lb.copy_gbps = gbps(copy_bytes, [&] {
       split(threads, copy_n, [&](std::size_t b, std::size_t n) {

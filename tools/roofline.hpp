@@ -53,8 +53,10 @@ struct Roofline {
 };
 
 // Times the three loops at each level with `threads` OpenMP threads (each
-// thread streams its own contiguous share). `progress`, if set, is told what
-// is being measured. A quick plan takes well under a second per thread count.
+// thread streams its own contiguous share), each at its fastest sample (a
+// ceiling, as STREAM reports it; kernels are reported at their median).
+// `progress`, if set, is told what is being measured. A quick plan takes
+// well under a second per thread count.
 Roofline measure_roofline(int threads, const TimingPlan& plan,
                           const std::function<void(const std::string&)>& progress = {});
 
