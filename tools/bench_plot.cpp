@@ -100,6 +100,9 @@ void write_plot(const BenchReport& report, const std::string& png_path) {
   if (png_path.find_first_of("\n\r") != std::string::npos) {
     throw Error("--plot: the file name must not contain a line break");
   }
+  bool any_ran = false;
+  for (const BenchRow& row : report.rows) any_ran = any_ran || row.ran();
+  if (!any_ran) throw Error("--plot: no workload ran, so there is nothing to draw");
   std::remove(png_path.c_str());  // so a stale chart is never mistaken for this one
   FILE* gnuplot = popen("gnuplot", "w");
   if (gnuplot == nullptr) throw Error("--plot: cannot start gnuplot");
