@@ -4,6 +4,7 @@
 
 #include <omp.h>
 
+#include <chrono>
 #include <map>
 #include <mutex>
 
@@ -159,6 +160,17 @@ struct Session::Impl {
     plans.emplace(std::move(key), plan);
     return plan;
   }
+
+  std::vector<Tensor> run(const std::vector<std::pair<std::string, Tensor>>& inputs,
+                          RunProfile* profile) const {
+    const std::vector<const Tensor*> bound = bind(inputs);
+    // oneDNN and the normrt kernels share GNU OpenMP's pool; the count is per
+    // calling thread, so concurrent runs with different sessions do not clash.
+    if (options.threads > 0) omp_set_num_threads(options.threads);
+    const auto plan = plan_for(bound);
+    const auto arena = arenas.acquire(plan->arena_bytes);
+    return rt::execute(*plan, bound, arena.data(), exec, profile);
+  }
 };
 
 Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -196,13 +208,17 @@ std::vector<std::string> Session::output_names() const {
 }
 
 std::vector<Tensor> Session::run(const std::vector<std::pair<std::string, Tensor>>& inputs) const {
-  const std::vector<const Tensor*> bound = impl_->bind(inputs);
-  // oneDNN and the normrt kernels share GNU OpenMP's pool; the count is per
-  // calling thread, so concurrent runs with different sessions do not clash.
-  if (impl_->options.threads > 0) omp_set_num_threads(impl_->options.threads);
-  const auto plan = impl_->plan_for(bound);
-  const auto arena = impl_->arenas.acquire(plan->arena_bytes);
-  return rt::execute(*plan, bound, arena.data(), impl_->exec);
+  return impl_->run(inputs, nullptr);
+}
+
+std::vector<Tensor> Session::run(const std::vector<std::pair<std::string, Tensor>>& inputs,
+                                 RunProfile& profile) const {
+  profile = RunProfile{};
+  const auto t0 = std::chrono::steady_clock::now();
+  auto outputs = impl_->run(inputs, &profile);
+  profile.wall_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return outputs;
 }
 
 std::string Session::pass_report() const { return impl_->report.str(); }

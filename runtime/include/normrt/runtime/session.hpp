@@ -18,6 +18,7 @@
 
 #include "ir/tensor.hpp"
 #include "normrt/error.hpp"
+#include "normrt/runtime/profile.hpp"
 #include "normrt/simd/isa.hpp"
 
 namespace normrt {
@@ -64,6 +65,10 @@ class Session {
 
   // Named inputs (every graph input exactly once); outputs in graph order.
   std::vector<rt::Tensor> run(const std::vector<std::pair<std::string, rt::Tensor>>& inputs) const;
+  // The same, and `profile` is overwritten with this run's per-node times
+  // (profile.hpp). Runs without a profile pay nothing for this.
+  std::vector<rt::Tensor> run(const std::vector<std::pair<std::string, rt::Tensor>>& inputs,
+                              RunProfile& profile) const;
 
   // What the graph passes did ("" when optimize is off).
   std::string pass_report() const;
