@@ -45,6 +45,10 @@ case $case_name in
   run_random_repeat)
     expect 0 '^latency over 5 runs: median' "$normrt" run "$t/model.onnx" --random-inputs 1 \
       --repeat 5 --threads 1 --isa scalar ;;
+  run_profile)
+    # One Gemm node, profiled in each of the 6 timed runs.
+    expect 0 '^Gemm  *6 ' "$normrt" run "$t/model.onnx" --random-inputs 1 --repeat 6 --profile
+    expect 0 'top 1 of 1 nodes by time' "$normrt" run "$t/model.onnx" --random-inputs 1 --profile ;;
   run_errors)
     expect 1 "input 'a'" "$normrt" run "$t/model.onnx"
     expect 1 "cannot open model file" "$normrt" run "$dir/none.onnx"
