@@ -59,8 +59,8 @@ bool shape_unknown(const onnx::TypeProto& t) {
 // Reshape to a computed target (PyTorch's GroupNorm: Reshape(t, Shape(x))):
 // ONNX 1.12 leaves such outputs shapeless, and with them every value after
 // the first GroupNorm, so no pass can match downstream. Data propagation
-// knows the target's dims (values or symbols): the output takes them, 0
-// copying the input's dim (allowzero 0) and -1 resolved when all is known.
+// knows the target's dims (values or symbols): the output takes them, a 0
+// copying the input's dim (allowzero 0); a -1 or unknown dim stays unknown.
 void reshape_from_symbolic_target(onnx::InferenceContext& ctx) {
   if (ctx.getNumInputs() < 2 || ctx.getNumOutputs() < 1 || ctx.getInputData(1)) return;
   const onnx::TensorShapeProto* target = ctx.getSymbolicInput(1);
@@ -73,42 +73,18 @@ void reshape_from_symbolic_target(onnx::InferenceContext& ctx) {
       in && in->tensor_type().has_shape() ? &in->tensor_type().shape() : nullptr;
 
   onnx::TensorShapeProto result;
-  int inferred = -1;  // the index of a -1 dim
   for (int i = 0; i < target->dim_size(); ++i) {
     const auto& d = target->dim(i);
     auto* o = result.add_dim();
     if (d.has_dim_param()) {
       o->set_dim_param(d.dim_param());
-    } else if (!d.has_dim_value()) {
-      continue;  // unknown stays unknown
-    } else if (d.dim_value() == 0 && copy_zero) {
+    } else if (d.has_dim_value() && d.dim_value() == 0 && copy_zero) {
       if (in_shape && i >= in_shape->dim_size())
         fail_shape_inference("target dim ", i, " is 0 but the input has rank ", in_shape->dim_size());
       if (in_shape) *o = in_shape->dim(i);
-    } else if (d.dim_value() == -1) {
-      if (inferred >= 0) fail_shape_inference("target shape has more than one -1");
-      inferred = i;
-    } else if (d.dim_value() < 0) {
-      fail_shape_inference("target dim ", i, " is ", d.dim_value());
-    } else {
+    } else if (d.has_dim_value() && d.dim_value() >= 0) {
       o->set_dim_value(d.dim_value());
     }
-  }
-  // -1: the input's element count over the other dims', when all are numbers.
-  auto count = [](const onnx::TensorShapeProto& s, int skip, int64_t& n) {
-    n = 1;
-    for (int i = 0; i < s.dim_size(); ++i) {
-      if (i == skip) continue;
-      if (!s.dim(i).has_dim_value() || __builtin_mul_overflow(n, s.dim(i).dim_value(), &n)) return false;
-    }
-    return true;
-  };
-  int64_t total = 0, rest = 0;
-  if (inferred >= 0 && in_shape && count(*in_shape, -1, total) && count(result, inferred, rest) &&
-      rest > 0) {
-    if (total % rest != 0)
-      fail_shape_inference("cannot reshape ", total, " elements with a -1 over ", rest);
-    result.mutable_dim(inferred)->set_dim_value(total / rest);
   }
   if (in && in->tensor_type().has_elem_type())
     out->mutable_tensor_type()->set_elem_type(in->tensor_type().elem_type());
@@ -134,18 +110,33 @@ class GuardedRegistry final : public onnx::ISchemaRegistry {
         onnx::OpSchemaRegistry::Instance()->GetSchema(key, max_version, domain);
     if (!real || !(domain.empty() || domain == "ai.onnx")) return real;
     const bool conv = conv_ops().count(key) != 0;
+    const bool pool = pool_ops().count(key) != 0;
     const bool reshape = key == "Reshape" && real->SinceVersion() >= 5;  // shape as an input
-    if (!conv && !reshape && !pool_ops().count(key)) return real;
+    const bool propagates = real->has_data_propagation_function();
+    if (!conv && !pool && !reshape && !propagates) return real;
     std::lock_guard<std::mutex> lock(mutex_);
     auto& slot = cache_[real];
     if (!slot) {
       slot = std::make_unique<onnx::OpSchema>(*real);
       onnx::InferenceFunction inner = real->GetTypeAndShapeInferenceFunction();
-      slot->TypeAndShapeInferenceFunction([inner, conv, reshape](onnx::InferenceContext& ctx) {
-        if (!reshape) check_conv_pool(ctx, conv);
-        if (inner) inner(ctx);
-        if (reshape) reshape_from_symbolic_target(ctx);
-      });
+      if (conv || pool || reshape)
+        slot->TypeAndShapeInferenceFunction([inner, conv, reshape](onnx::InferenceContext& ctx) {
+          if (!reshape) check_conv_pool(ctx, conv);
+          if (inner) inner(ctx);
+          if (reshape) reshape_from_symbolic_target(ctx);
+        });
+      // ONNX 1.12's data propagators crash on malformed models (a mutated
+      // Unsqueeze/Concat shape chain segfaults): only a plain Shape
+      // propagates, which is all reshape_from_symbolic_target needs.
+      if (propagates) {
+        onnx::DataPropagationFunction shape_only;
+        if (key == "Shape")
+          shape_only = [inner_prop = real->GetDataPropagationFunction()](
+                           onnx::DataPropagationContext& ctx) {
+            if (!ctx.getAttribute("start") && !ctx.getAttribute("end")) inner_prop(ctx);
+          };
+        slot->PartialDataPropagationFunction(shape_only);
+      }
     }
     return slot.get();
   }
@@ -162,8 +153,7 @@ void infer_shapes_safely(onnx::ModelProto& model) {
   onnx::ShapeInferenceOptions opts;
   opts.check_type = false;
   opts.error_mode = 1;  // an inconsistent model is an error, not a silent skip
-  // Shape subgraphs' values (Shape -> Gather/Concat/...), which
-  // reshape_from_symbolic_target reads.
+  // Shape(x)'s value as x's dims, which reshape_from_symbolic_target reads.
   opts.enable_data_propagation = true;
   try {
     onnx::shape_inference::InferShapes(model, &registry, opts);
