@@ -146,13 +146,17 @@ MODELS = {
 }
 
 
-def randomize_bn_stats(model):
-    """Fresh BatchNorms have mean 0 / var 1: give them statistics like a trained
-    net so folding is not trivially the identity."""
+def randomize_norms(model):
+    """Fresh norms have mean 0 / var 1 / gamma 1 / beta 0: give them values
+    like a trained net, so BN folding is not the identity and the exporter
+    does not merge equal gammas into one initializer behind Identity nodes."""
     for m in model.modules():
         if isinstance(m, nn.BatchNorm2d):
             m.running_mean.uniform_(-0.1, 0.1)
             m.running_var.uniform_(0.5, 1.5)
+        if isinstance(m, (nn.BatchNorm2d, nn.GroupNorm, nn.LayerNorm)):
+            m.weight.uniform_(0.8, 1.2)
+            m.bias.uniform_(-0.1, 0.1)
 
 
 def save_input(x, out_dir, name):
@@ -175,7 +179,7 @@ def export(name, out_dir):
     torch.manual_seed(0)
     model = make().eval()
     with torch.no_grad():
-        randomize_bn_stats(model)
+        randomize_norms(model)
         x = torch.randn(*shape)
         torch.onnx.export(model, (x,), path, opset_version=OPSET, input_names=["input"],
                           output_names=["output"], do_constant_folding=True)
