@@ -34,6 +34,9 @@ struct Step {
   std::vector<int> outputs;  // slot per node output, -1 when omitted
 };
 
+// The default cap of make_plan (SessionOptions::max_tensor_bytes).
+constexpr std::size_t kDefaultMaxTensorBytes = std::size_t(16) << 30;
+
 struct Plan {
   std::vector<Slot> slots;
   std::vector<Step> steps;
@@ -49,9 +52,11 @@ struct Plan {
 // Prepares every node for the graph input shapes `inputs` (one per
 // graph.inputs entry, in order). Nodes whose inputs are all known and whose
 // outputs are small are run now and become constants of the plan (how shape
-// subgraphs fold per signature). Errors name the node.
+// subgraphs fold per signature). Errors name the node. A value, scratch or
+// arena above `max_tensor_bytes` is an Error naming it.
 std::shared_ptr<const Plan> make_plan(const Graph& graph, const std::vector<TensorInfo>& inputs,
-                                      const ops::ExecOptions& exec);
+                                      const ops::ExecOptions& exec,
+                                      std::size_t max_tensor_bytes = kDefaultMaxTensorBytes);
 
 // Outputs up to this many elements are computed at prepare time when all of
 // a node's inputs are known.

@@ -21,9 +21,16 @@ std::size_t byte_size(const TensorInfo& info, const std::string& what) {
   return std::size_t(count) * elem;
 }
 
+void check_cap(std::size_t bytes, std::size_t cap, const std::string& what) {
+  if (bytes > cap)
+    throw Error(what + " needs " + std::to_string(bytes) + " bytes, more than the limit of " +
+                std::to_string(cap) + " (SessionOptions::max_tensor_bytes)");
+}
+
 class Planner {
  public:
-  Planner(const Graph& graph, const ops::ExecOptions& exec) : graph_(graph), exec_(exec) {
+  Planner(const Graph& graph, const ops::ExecOptions& exec, std::size_t cap)
+      : graph_(graph), exec_(exec), cap_(cap) {
     for (std::size_t i = 0; i < graph.outputs.size(); ++i)
       output_index_.emplace(graph.outputs[i], int(i));
   }
@@ -95,6 +102,7 @@ class Planner {
     try {
       step.kernel = def->create(ctx, outs);
       if (!step.kernel) throw Error("the kernel factory returned no kernel");
+      check_cap(step.kernel->scratch_bytes(), cap_, "its scratch buffer");
       if (outs.size() != node.outputs.size())
         throw Error("the kernel declared " + std::to_string(outs.size()) + " outputs, the node has " +
                     std::to_string(node.outputs.size()));
@@ -102,7 +110,7 @@ class Planner {
         if (!node.outputs[o]) continue;
         const std::string what = "output '" + node.outputs[o]->name + "'";
         if (outs[o].dtype == DType::undefined) throw Error(what + ": the kernel gave it no type");
-        byte_size(outs[o], what);  // validates the shape
+        check_cap(byte_size(outs[o], what), cap_, what + " of shape " + dims_string(outs[o].dims));
       }
     } catch (...) {
       rethrow_naming(node);
@@ -216,6 +224,7 @@ class Planner {
       if (buffer_of[id] >= 0) slots[id].offset = mem.offsets[std::size_t(buffer_of[id])];
     plan_->scratch_offset = mem.total_bytes;
     plan_->arena_bytes = mem.total_bytes + align_up(plan_->scratch_bytes);
+    check_cap(plan_->arena_bytes, cap_, "the arena of intermediate values");
   }
 
   // The buffer output `o` of `step` (step index `s`) may take over, or -1.
@@ -236,6 +245,7 @@ class Planner {
 
   const Graph& graph_;
   ops::ExecOptions exec_;
+  std::size_t cap_;
   std::shared_ptr<Plan> plan_ = std::make_shared<Plan>();
   std::unordered_map<const Value*, int> slots_;
   std::unordered_map<const Value*, int> output_index_;
@@ -244,8 +254,8 @@ class Planner {
 }  // namespace
 
 std::shared_ptr<const Plan> make_plan(const Graph& graph, const std::vector<TensorInfo>& inputs,
-                                      const ops::ExecOptions& exec) {
-  return Planner(graph, exec).make(inputs);
+                                      const ops::ExecOptions& exec, std::size_t max_tensor_bytes) {
+  return Planner(graph, exec, max_tensor_bytes).make(inputs);
 }
 
 }  // namespace normrt::rt

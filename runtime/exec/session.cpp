@@ -155,7 +155,7 @@ struct Session::Impl {
     std::lock_guard<std::mutex> lock(plans_mutex);
     auto it = plans.find(key);
     if (it != plans.end()) return it->second;
-    auto plan = rt::make_plan(*graph, infos, exec);
+    auto plan = rt::make_plan(*graph, infos, exec, options.max_tensor_bytes);
     if (plans.size() >= kMaxCachedPlans) plans.clear();
     plans.emplace(std::move(key), plan);
     return plan;

@@ -39,8 +39,8 @@ dnnl::memory::desc any_desc(const Dims& dims) {
 }
 
 void require_known_attrs(const PrepareContext& ctx, std::initializer_list<const char*> allowed) {
-  for (const auto& [name, value] : ctx.node.attrs) {
-    (void)value;
+  for (const auto& attr : ctx.node.attrs) {
+    const std::string& name = attr.first;  // not a structured binding: lambdas capture it (clang)
     const bool known = std::any_of(allowed.begin(), allowed.end(),
                                    [&](const char* a) { return name == a; });
     if (!known) kern::fail(ctx, "unsupported attribute '" + name + "'");

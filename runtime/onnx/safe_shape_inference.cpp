@@ -4,6 +4,7 @@
 #include <onnx/defs/shape_inference.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,9 +30,21 @@ void check_attr_length(onnx::InferenceContext& ctx, const char* name, int want) 
     fail_shape_inference("attribute '", name, "' has ", a->ints_size(), " values, expected ", want);
 }
 
+void check_positive(onnx::InferenceContext& ctx, const char* name) {
+  const onnx::AttributeProto* a = ctx.getAttribute(name);
+  if (!a) return;
+  for (int64_t v : a->ints())
+    if (v < 1) fail_shape_inference("attribute '", name, "' has the value ", v, "; expected >= 1");
+  if (a->type() == onnx::AttributeProto::INT && a->i() < 1)
+    fail_shape_inference("attribute '", name, "' is ", a->i(), "; expected >= 1");
+}
+
 // Conv-family and pooling: the data and weight ranks, and the per-spatial-dim
-// attributes, must agree before ONNX's inference indexes with them.
+// attributes, must agree before ONNX's inference indexes with them; strides,
+// dilations, kernel sizes and groups of 0 make it divide by zero (SIGFPE,
+// found by tests/fuzz).
 void check_conv_pool(onnx::InferenceContext& ctx, bool has_weight) {
+  for (const char* a : {"kernel_shape", "strides", "dilations", "group"}) check_positive(ctx, a);
   const int x = input_rank(ctx, 0);
   if (x < 0) return;
   if (x < 3) fail_shape_inference("input has rank ", x, "; expected at least 3 (N, C, spatial...)");
@@ -47,6 +60,15 @@ void check_conv_pool(onnx::InferenceContext& ctx, bool has_weight) {
   const onnx::AttributeProto* os = ctx.getAttribute("output_shape");
   if (os && os->ints_size() != spatial && os->ints_size() != x)
     fail_shape_inference("attribute 'output_shape' has ", os->ints_size(), " values");
+}
+
+// Gemm's inference indexes dims 0 and 1 of A and B: other ranks read past
+// the shape (segfault, found by tests/fuzz).
+void check_gemm(onnx::InferenceContext& ctx) {
+  for (std::size_t i = 0; i < 2; ++i) {
+    const int r = input_rank(ctx, i);
+    if (r >= 0 && r != 2) fail_shape_inference("input ", i, " has rank ", r, "; Gemm needs rank 2");
+  }
 }
 
 bool shape_unknown(const onnx::TypeProto& t) {
@@ -100,6 +122,22 @@ const std::set<std::string>& pool_ops() {
   return ops;
 }
 
+// ONNX 1.12's inference functions dereference the type of every required
+// input; one that has none (nothing defines it, it comes later or from a
+// cycle, or its producer is an op ONNX does not know, e.g. a misspelt one)
+// segfaults (found by tests/fuzz). Such a node is left uninferred: the
+// loader's wiring checks and the session's op check name what is wrong.
+bool required_inputs_typed(onnx::InferenceContext& ctx, const onnx::OpSchema& schema) {
+  const auto& formals = schema.inputs();
+  for (std::size_t i = 0; i < ctx.getNumInputs(); ++i) {
+    if (ctx.getInputType(i)) continue;
+    if (formals.empty()) return false;
+    const auto& formal = formals[std::min(i, formals.size() - 1)];
+    if (formal.GetOption() != onnx::OpSchema::Optional) return false;  // omitted is fine
+  }
+  return true;
+}
+
 // Serves copies of the ONNX schemas whose inference functions run the
 // checks above first. Schemas are copied once per (op, version, domain).
 class GuardedRegistry final : public onnx::ISchemaRegistry {
@@ -108,23 +146,31 @@ class GuardedRegistry final : public onnx::ISchemaRegistry {
                                   const std::string& domain) const override {
     const onnx::OpSchema* real =
         onnx::OpSchemaRegistry::Instance()->GetSchema(key, max_version, domain);
-    if (!real || !(domain.empty() || domain == "ai.onnx")) return real;
-    const bool conv = conv_ops().count(key) != 0;
-    const bool pool = pool_ops().count(key) != 0;
-    const bool reshape = key == "Reshape" && real->SinceVersion() >= 5;  // shape as an input
+    if (!real) return real;
+    const bool onnx_domain = domain.empty() || domain == "ai.onnx";
+    const bool conv = onnx_domain && conv_ops().count(key) != 0;
+    const bool pool = onnx_domain && pool_ops().count(key) != 0;
+    // Reshape with the shape as an input (opset 5+).
+    const bool reshape = onnx_domain && key == "Reshape" && real->SinceVersion() >= 5;
+    const bool gemm = onnx_domain && key == "Gemm";
+    const bool infers = real->has_type_and_shape_inference_function();
     const bool propagates = real->has_data_propagation_function();
-    if (!conv && !pool && !reshape && !propagates) return real;
+    if (!infers && !propagates) return real;
     std::lock_guard<std::mutex> lock(mutex_);
     auto& slot = cache_[real];
     if (!slot) {
       slot = std::make_unique<onnx::OpSchema>(*real);
       onnx::InferenceFunction inner = real->GetTypeAndShapeInferenceFunction();
-      if (conv || pool || reshape)
-        slot->TypeAndShapeInferenceFunction([inner, conv, reshape](onnx::InferenceContext& ctx) {
-          if (!reshape) check_conv_pool(ctx, conv);
-          if (inner) inner(ctx);
+      if (infers) {
+        auto guarded = [inner, real, conv, pool, gemm, reshape](onnx::InferenceContext& ctx) {
+          if (!required_inputs_typed(ctx, *real)) return;
+          if (conv || pool) check_conv_pool(ctx, conv);
+          if (gemm) check_gemm(ctx);
+          inner(ctx);
           if (reshape) reshape_from_symbolic_target(ctx);
-        });
+        };
+        slot->TypeAndShapeInferenceFunction(guarded);
+      }
       // ONNX 1.12's data propagators crash on malformed models (a mutated
       // Unsqueeze/Concat shape chain segfaults): only a plain Shape
       // propagates, which is all reshape_from_symbolic_target needs.
@@ -133,6 +179,10 @@ class GuardedRegistry final : public onnx::ISchemaRegistry {
         if (key == "Shape")
           shape_only = [inner_prop = real->GetDataPropagationFunction()](
                            onnx::DataPropagationContext& ctx) {
+            // It dereferences the input's type: an untyped or undefined input
+            // segfaults (found by tests/fuzz, reproducers/untyped_graph_input.onnx).
+            const onnx::TypeProto* t = ctx.getNumInputs() == 1 ? ctx.getInputType(0) : nullptr;
+            if (!t || !t->has_tensor_type() || !t->tensor_type().has_shape()) return;
             if (!ctx.getAttribute("start") && !ctx.getAttribute("end")) inner_prop(ctx);
           };
         slot->PartialDataPropagationFunction(shape_only);

@@ -15,7 +15,9 @@ void fold_constants(Graph& g, PassReport& report);
 void fold_batch_norms(Graph& g, bool fold, bool to_affine, PassReport& report);
 
 // Decomposed LayerNorm / RMSNorm / GroupNorm subgraphs -> one norm op.
-void fuse_layer_norms(Graph& g, PassReport& report);
+void fuse_layer_norms(Graph& g, PassReport& report);  // both forms below
+// ONNX's function expansion of LayerNormalization (Flatten, E[x^2] - E[x]^2).
+void fuse_expanded_layer_norms(Graph& g, PassReport& report);
 void fuse_rms_norms(Graph& g, PassReport& report);
 void fuse_group_norms(Graph& g, PassReport& report);
 

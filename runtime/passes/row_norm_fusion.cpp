@@ -204,6 +204,7 @@ bool fuse_rms_norm_at(Graph& g, Node& square, PassReport& report) {
 
 void fuse_layer_norms(Graph& g, PassReport& report) {
   for_each_node(g, [&](Node& n) { return fuse_layer_norm_at(g, n, report); });
+  fuse_expanded_layer_norms(g, report);
 }
 
 void fuse_rms_norms(Graph& g, PassReport& report) {

@@ -244,5 +244,93 @@ TEST(BadModel, UnsupportedOpsetIsAnError) {
   expect_error([&] { session_from(b.bytes()); }, {"opset 99"});
 }
 
+// Fuzzer finds (reproducers/shape15_undefined_input.onnx,
+// reproducers/untyped_graph_input.onnx): ONNX 1.12's Shape inference and
+// data propagation dereference the type of an input that has none (SEGV).
+// Such a node is left uninferred, and the loader's own checks name the culprit.
+TEST(BadModel, UntypedGraphInputNeverReachesShapeInference) {
+  OnnxBuilder b(17);
+  b.model().mutable_graph()->add_input()->set_name("X");  // no type at all
+  b.output("y", {}, onnx::TensorProto::INT64);
+  b.node("Shape", {"X"}, {"y"}, "shape");
+  expect_error([&] { session_from(b.bytes()); }, {"graph input 'X'", "tensor"});
+}
+
+TEST(BadModel, UndefinedInputNeverReachesShapeInference) {
+  OnnxBuilder b(15);
+  b.output("y", {}, onnx::TensorProto::INT64);
+  OnnxBuilder::attr_int(b.node("Shape", {"x"}, {"y"}, "shape"), "start", -10);
+  expect_error([&] { session_from(b.bytes()); }, {"node 'shape' (Shape)", "input 'x'"});
+}
+
+// The guard must not reject a graph whose nodes are merely listed out of
+// order: it loads (the later node uninferred) and runs.
+TEST(BadModel, NodesOutOfOrderStillLoadAndRun) {
+  OnnxBuilder b;
+  b.input("x", {2}).output("y");
+  b.node("Relu", {"t"}, {"y"}, "second");
+  b.node("Neg", {"x"}, {"t"}, "first");
+  Session s = session_from(b.bytes());
+  Tensor x(DType::f32, {2});
+  x.as<float>()[0] = 1.5f;
+  x.as<float>()[1] = -2.0f;
+  const Tensor y = s.run({{"x", x}})[0];
+  EXPECT_EQ(y.as<float>()[0], 0.0f);
+  EXPECT_EQ(y.as<float>()[1], 2.0f);
+}
+
+// Fuzzer finds (reproducers/conv_stride0.onnx): a stride of 0 made ONNX's
+// Conv inference divide by zero (SIGFPE); (reproducers/gemm_rank*.onnx) a
+// Gemm operand of rank 0 or 1 made its inference read past the shape.
+TEST(BadModel, ZeroStrideIsAnErrorNamingTheNode) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 2, 6, 6}).output("y");
+  b.initializer("w", {2, 2, 3, 3}, std::vector<float>(36, 1.0f));
+  OnnxBuilder::attr_ints(b.node("Conv", {"x", "w"}, {"y"}, "conv0"), "strides", {1, 0});
+  expect_error([&] { session_from(b.bytes()); }, {"conv0", "strides"});
+}
+
+TEST(BadModel, GemmOperandOfWrongRankIsAnErrorNamingTheNode) {
+  for (const std::vector<int64_t>& b_dims : {std::vector<int64_t>{4}, std::vector<int64_t>{}}) {
+    OnnxBuilder b(13);
+    b.input("a", {2, 3}).input("b", b_dims).output("y");
+    b.node("Gemm", {"a", "b"}, {"y"}, "fc");
+    expect_error([&] { session_from(b.bytes()); }, {"fc", "rank"});
+  }
+}
+
+// Expand of a 1-element input to a hostile constant shape: the plan must
+// refuse the output before allocating it, naming the node and the value.
+OnnxBuilder expand_model(std::vector<int64_t> target) {
+  OnnxBuilder b(13);
+  b.input("x", {1}).output("y");
+  b.initializer_i64("target", {int64_t(target.size())}, target);
+  b.node("Expand", {"x", "target"}, {"y"}, "grow");
+  return b;
+}
+
+Tensor one_float() {
+  Tensor t(DType::f32, {1});
+  t.as<float>()[0] = 1.0f;
+  return t;
+}
+
+TEST(BadModel, HugeShapesAreRefusedBeforeAllocating) {
+  const std::string bytes = expand_model({100000, 100000, 100000}).bytes();  // 4e15 bytes
+  Session s = session_from(bytes);
+  expect_error([&] { s.run({{"x", one_float()}}); },
+               {"node 'grow' (Expand)", "output 'y'", "max_tensor_bytes"});
+}
+
+TEST(BadModel, TensorSizeCapIsASessionOption) {
+  const std::string bytes = expand_model({64, 64}).bytes();  // 16 KiB
+  SessionOptions options;
+  EXPECT_EQ(Session::from_buffer(bytes.data(), bytes.size(), options).run({{"x", one_float()}})[0].size(),
+            64 * 64);
+  options.max_tensor_bytes = 16 * 1024 - 1;
+  Session capped = Session::from_buffer(bytes.data(), bytes.size(), options);
+  expect_error([&] { capped.run({{"x", one_float()}}); }, {"output 'y'", "16384 bytes"});
+}
+
 }  // namespace
 }  // namespace normrt::rt

@@ -32,6 +32,9 @@ struct SessionOptions {
   int threads = 0;           // 0: OpenMP's default
   std::optional<Isa> isa;    // unset: the best this CPU runs (NORMRT_ISA caps it)
   bool optimize = true;      // run the graph passes (folding, fusion)
+  // Hostile or mistaken shapes: planning refuses, with an Error naming the
+  // value, any tensor (and the run's arena) larger than this.
+  std::size_t max_tensor_bytes = std::size_t(16) << 30;
 };
 
 // A graph input or output as the model declares it.
