@@ -52,6 +52,7 @@ class BatchNormInference final : public OpKernel {
     a.n = shape_.n;
     a.c = shape_.c;
     a.spatial = shape_.spatial;
+    a.layout = shape_.layout;
     a.scale = f.scale.data();
     a.shift = f.shift.data();
     a.act = act_;
@@ -136,7 +137,7 @@ std::unique_ptr<OpKernel> create_batch_norm(const PrepareContext& ctx,
     fail(ctx, "attribute 'spatial'=0 (per-activation statistics) is not supported");
   }
   const TensorInfo& x = input(ctx, 0, "X", {DType::f32});
-  const NcsShape shape = ncs_shape(ctx, x, 1);
+  const NcsShape shape = ncs_shape(ctx, x, 1, /*allow_blocked=*/!training);
   const float eps = epsilon_attr(ctx, 1e-5f);
   const ops::Activation act = activation_attr(ctx);
   std::size_t scratch = 0;
@@ -173,7 +174,7 @@ std::unique_ptr<OpKernel> create_channel_affine(const PrepareContext& ctx,
   require_inputs(ctx, 3, 3);
   require_outputs(ctx, 1, 1);
   const TensorInfo& x = input(ctx, 0, "X", {DType::f32});
-  const NcsShape shape = ncs_shape(ctx, x, 1);
+  const NcsShape shape = ncs_shape(ctx, x, 1, /*allow_blocked=*/true);
   std::size_t scratch = 0;
   const Dims c{shape.c};
   Param scale = make_param(ctx, 1, "scale", c, false, scratch);
@@ -188,6 +189,7 @@ std::unique_ptr<OpKernel> create_channel_affine(const PrepareContext& ctx,
         a.n = shape.n;
         a.c = shape.c;
         a.spatial = shape.spatial;
+        a.layout = shape.layout;
         a.scale = scale.get(rc);
         a.shift = shift.get(rc);
         a.act = act;

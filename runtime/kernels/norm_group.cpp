@@ -13,7 +13,7 @@ std::unique_ptr<OpKernel> create_group_norm(const PrepareContext& ctx,
   require_inputs(ctx, 3, 3);
   require_outputs(ctx, 1, 1);
   const TensorInfo& x = input(ctx, 0, "X", {DType::f32});
-  const NcsShape shape = ncs_shape(ctx, x, 2);
+  const NcsShape shape = ncs_shape(ctx, x, 2, /*allow_blocked=*/true);
   if (!ctx.node.has("num_groups")) fail(ctx, "attribute 'num_groups' is required");
   const int64_t groups = ctx.node.attr_int("num_groups", 0);
   if (groups <= 0 || shape.c % groups != 0) {
@@ -46,6 +46,7 @@ std::unique_ptr<OpKernel> create_group_norm(const PrepareContext& ctx,
         a.c = shape.c;
         a.spatial = shape.spatial;
         a.groups = groups;
+        a.layout = shape.layout;
         a.gamma = scale.get(rc);
         a.beta = bias.get(rc);
         a.affine = affine;
@@ -61,7 +62,7 @@ std::unique_ptr<OpKernel> create_instance_norm(const PrepareContext& ctx,
   require_inputs(ctx, 3, 3);
   require_outputs(ctx, 1, 1);
   const TensorInfo& x = input(ctx, 0, "input", {DType::f32});
-  const NcsShape shape = ncs_shape(ctx, x, 3);
+  const NcsShape shape = ncs_shape(ctx, x, 3, /*allow_blocked=*/true);
   std::size_t scratch = 0;
   const Dims c{shape.c};
   Param scale = make_param(ctx, 1, "scale", c, false, scratch);
@@ -78,6 +79,7 @@ std::unique_ptr<OpKernel> create_instance_norm(const PrepareContext& ctx,
         a.n = shape.n;
         a.c = shape.c;
         a.spatial = shape.spatial;
+        a.layout = shape.layout;
         a.gamma = scale.get(rc);
         a.beta = bias.get(rc);
         a.eps = eps;

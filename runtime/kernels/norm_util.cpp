@@ -1,5 +1,6 @@
 #include "kernels/norm_util.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace normrt::rt::kern {
@@ -36,7 +37,33 @@ float epsilon_attr(const PrepareContext& ctx, float fallback) {
   return eps;
 }
 
-NcsShape ncs_shape(const PrepareContext& ctx, const TensorInfo& x, std::size_t min_rank) {
+namespace {
+
+NcsShape blocked_ncs_shape(const PrepareContext& ctx, const TensorInfo& x, std::size_t min_rank) {
+  const int64_t b = ctx.node.attr_int("normrt_block", 0);
+  const int64_t c = ctx.node.attr_int("normrt_channels", 0);
+  if (b != 8 && b != 16) fail(ctx, "attribute 'normrt_block' must be 8 or 16");
+  if (x.dims.size() < std::max<std::size_t>(min_rank, 3) + 1 || x.dims.back() != b || c <= 0 ||
+      x.dims[1] != (c + b - 1) / b)
+    fail(ctx, "blocked input 'X' " + dims_string(x.dims) + " does not hold " + std::to_string(c) +
+                  " channels in blocks of " + std::to_string(b));
+  count_of(ctx, x.dims);
+  NcsShape s;
+  s.n = x.dims[0];
+  s.c = c;
+  s.spatial = product(ctx, x.dims, 2, x.dims.size() - 1);
+  s.layout = b == 16 ? ops::Layout::nchw16c : ops::Layout::nchw8c;
+  return s;
+}
+
+}  // namespace
+
+NcsShape ncs_shape(const PrepareContext& ctx, const TensorInfo& x, std::size_t min_rank,
+                   bool allow_blocked) {
+  if (ctx.node.has("normrt_block") || ctx.node.has("normrt_channels")) {
+    if (!allow_blocked) fail(ctx, "this op has no blocked-layout kernel (attribute 'normrt_block')");
+    return blocked_ncs_shape(ctx, x, min_rank);
+  }
   require_rank_at_least(ctx, x, min_rank, "X");
   count_of(ctx, x.dims);
   NcsShape s;

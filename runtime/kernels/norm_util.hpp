@@ -9,6 +9,7 @@
 
 #include "kernels/tensor_util.hpp"
 #include "normrt/ops/activation.hpp"
+#include "normrt/ops/layout.hpp"
 
 namespace normrt::rt::kern {
 
@@ -22,10 +23,15 @@ void apply_activation(float* y, int64_t n, ops::Activation act);
 float epsilon_attr(const PrepareContext& ctx, float fallback);
 
 // X of rank >= min_rank viewed as [n, c, spatial] (NCHW); rank 1 is [n, 1, 1].
+// With `allow_blocked` and the layout pass's attributes normrt_block = b and
+// normrt_channels = C on the node (kernels/onednn_layout.hpp), X is a
+// blocked [N, ceil(C/b), spatial..., b]: c = C and layout = nchw8c / nchw16c.
 struct NcsShape {
   int64_t n = 1, c = 1, spatial = 1;
+  ops::Layout layout = ops::Layout::nchw;
 };
-NcsShape ncs_shape(const PrepareContext& ctx, const TensorInfo& x, std::size_t min_rank);
+NcsShape ncs_shape(const PrepareContext& ctx, const TensorInfo& x, std::size_t min_rank,
+                   bool allow_blocked = false);
 
 // A float parameter input read as a dense vector of shape `to`.
 struct Param {

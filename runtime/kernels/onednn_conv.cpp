@@ -2,6 +2,7 @@
 // fused residual/activation epilogue) on oneDNN's convolution primitive.
 #include "kernels/onednn_epilogue.hpp"
 #include "kernels/onednn_kernels.hpp"
+#include "kernels/onednn_layout.hpp"
 #include "kernels/onednn_weighted.hpp"
 #include "kernels/onednn_window.hpp"
 #include "kernels/tensor_util.hpp"
@@ -13,13 +14,19 @@ std::unique_ptr<OpKernel> create_conv(const PrepareContext& ctx, std::vector<Ten
                                       bool fused) {
   if (fused) {
     require_known_attrs(ctx, {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides",
-                              NORMRT_EPILOGUE_ATTRS});
+                              NORMRT_EPILOGUE_ATTRS, kSrcBlockAttr, kDstBlockAttr});
   } else {
-    require_known_attrs(ctx, {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"});
+    require_known_attrs(ctx, {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides",
+                              kSrcBlockAttr, kDstBlockAttr});
   }
   kern::require_inputs(ctx, 2, fused ? 4 : 3);
-  const TensorInfo& x = kern::input(ctx, 0, "X", {DType::f32});
+  TensorInfo x = kern::input(ctx, 0, "X", {DType::f32});
   const TensorInfo& w = kern::input(ctx, 1, "W", {DType::f32});
+  // Blocked X / Y (onednn_layout.hpp): X holds W's C/group x group channels.
+  const int64_t src_block = block_attr(ctx, kSrcBlockAttr);
+  const int64_t dst_block = block_attr(ctx, kDstBlockAttr);
+  if (src_block && w.dims.size() >= 2)
+    x.dims = logical_dims(ctx, x.dims, w.dims[1] * ctx.node.attr_int("group", 1), src_block);
   const std::size_t rank = x.dims.size();
   if (rank < 3 || rank > 5)
     kern::fail(ctx, "input 'X' must have rank 3 to 5 (1D to 3D conv), got shape " + dims_string(x.dims));
@@ -37,12 +44,13 @@ std::unique_ptr<OpKernel> create_conv(const PrepareContext& ctx, std::vector<Ten
   Dims out_dims = {x.dims[0], maps};
   out_dims.insert(out_dims.end(), win.out.begin(), win.out.end());
   kern::require_outputs(ctx, 1, 1);
-  outputs[0] = TensorInfo{DType::f32, out_dims};
+  const Dims stored_out = dst_block ? blocked_dims(out_dims, dst_block) : out_dims;
+  outputs[0] = TensorInfo{DType::f32, stored_out};
 
   WeightedSetup s;
-  s.src = plain_desc(x.dims);
-  s.dst = plain_desc(out_dims);
-  s.dst_dims = out_dims;
+  s.src = src_block ? blocked_desc(ctx, x.dims, src_block) : plain_desc(x.dims);
+  s.dst = dst_block ? blocked_desc(ctx, out_dims, dst_block) : plain_desc(out_dims);
+  s.dst_dims = stored_out;
   // ONNX [M, C/g, k...] is oneDNN's goi<k> with g split off M: same bytes.
   s.weight_dims = w.dims;
   if (group > 1) {
@@ -59,8 +67,8 @@ std::unique_ptr<OpKernel> create_conv(const PrepareContext& ctx, std::vector<Ten
   const bool residual = fused && kern::has_input(ctx, 3);
   if (residual) {
     const TensorInfo& z = kern::input(ctx, 3, "Z", {DType::f32});
-    if (z.dims != out_dims)
-      kern::fail(ctx, "residual input 'Z' " + dims_string(z.dims) + " must have the output shape " + dims_string(out_dims));
+    if (z.dims != stored_out)
+      kern::fail(ctx, "residual input 'Z' " + dims_string(z.dims) + " must have the output shape " + dims_string(stored_out));
     s.prefill_input = 3;
     s.prefill_dims = z.dims;
   }

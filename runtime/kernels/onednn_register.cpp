@@ -1,6 +1,7 @@
 // register_onednn_kernels: every oneDNN-backed kernel group, explicitly.
 #include "kernels/builtin.hpp"
 #include "kernels/onednn_kernels.hpp"
+#include "kernels/onednn_layout.hpp"
 #include "kernels/tensor_util.hpp"
 
 namespace normrt::rt {
@@ -20,6 +21,7 @@ void register_onednn_kernels(KernelRegistry& r) {
   onednn::register_pool(r);
   onednn::register_softmax(r);
   onednn::register_resize(r);
+  onednn::register_layout(r);
 }
 
 }  // namespace normrt::rt
