@@ -108,6 +108,16 @@ TEST(BlockedLayouts, GraphOutputInsideTheChainStaysPlainAndNamed) {
   expect_close(make_session(chain(5, true), false).run(chain_inputs(5)), out, 1e-5, 1e-5);
 }
 
+// SessionOptions::blocked_layouts runs the pass after the execution passes.
+TEST(BlockedLayouts, SessionOption) {
+  SessionOptions o;
+  o.blocked_layouts = true;
+  Session s = Session::from_graph(chain(5, false), o);
+  EXPECT_EQ(count_ops(s.graph(), "Reorder", "normrt"), 2) << op_list(s.graph());
+  expect_close(make_session(chain(5, false), false).run(chain_inputs(5)), s.run(chain_inputs(5)),
+               1e-5, 1e-5);
+}
+
 // A bad reorder attribute is an Error naming the node, not a crash.
 TEST(BlockedLayouts, ReorderAttributesAreChecked) {
   GraphBuilder b(15);

@@ -32,6 +32,10 @@ struct SessionOptions {
   int threads = 0;           // 0: OpenMP's default
   std::optional<Isa> isa;    // unset: the best this CPU runs (NORMRT_ISA caps it)
   bool optimize = true;      // run the graph passes (folding, fusion)
+  // With optimize: keep conv -> norm/relu/add -> conv chains in oneDNN's
+  // blocked nChw8c / nChw16c layout (passes/blocked_layouts.hpp). Opt-in
+  // until measured on whole models.
+  bool blocked_layouts = false;
   // Hostile or mistaken shapes: planning refuses, with an Error naming the
   // value, any tensor (and the run's arena) larger than this.
   std::size_t max_tensor_bytes = std::size_t(16) << 30;
