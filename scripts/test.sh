@@ -8,7 +8,9 @@
 #      o0-sse4   the same binaries under `-cpu Nehalem` (no AVX at all): at -O0
 #                GCC encodes -mavx512f scalar code with VEX, which Haswell runs,
 #                so a leaked avx2/avx512 copy in the scalar path shows up here
-#   3. asan      ASan + UBSan (leak detection on), RelWithDebInfo
+#   3. asan      ASan + UBSan (leak detection on), RelWithDebInfo: kernels, the
+#                graph runtime (ONNX conformance, bad models, the fuzzer's seed
+#                corpus and crash reproducers) and the CLI
 #   4. aarch64   cross build of simd/ + ops/ + tests, run under qemu-aarch64
 # Every stage runs even when an earlier one failed; the last line is the
 # aggregate "N passed, N failed[, N skipped]" and the exit status is non-zero
@@ -115,6 +117,12 @@ check_emulated_sse4() {  # only the scalar kernels can run without AVX
   [ "$(isa_passed "$1" scalar)" -gt 0 ] && [ "$(isa_passed "$1" avx2)" -eq 0 ] &&
     [ "$(isa_passed "$1" avx512)" -eq 0 ]
 }
+check_runtime_ran() {  # the runtime, not only the kernels, ran under the sanitizers
+  CHECK_MSG="expected the runtime's ONNX conformance tests and fuzz.loader_replay to pass"
+  local log=build-test-asan/ctest-asan.log
+  grep -qE "Test +#[0-9]+: Onnx/Conformance\..* Passed" "$log" &&
+    grep -qE "Test +#[0-9]+: fuzz\.loader_replay .* Passed" "$log"
+}
 check_neon_ran() {
   CHECK_MSG="no neon test passed"
   [ "$(isa_passed "$1" neon)" -gt 0 ]
@@ -138,7 +146,7 @@ stage_asan() {
   # Benchmarks are not tests: no point instrumenting them.
   ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_stage asan - build-test-asan \
+    run_stage asan check_runtime_ran build-test-asan \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNORMRT_SANITIZE=ON -DNORMRT_BUILD_PERF=OFF
 }
 stage_aarch64() {
