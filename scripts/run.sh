@@ -11,4 +11,6 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build build -j "${NORMRT_JOBS:-$(nproc)}"
 
 build/tools/normrt info && build/tools/normrt demo
-build/tools/normrt bench --quick
+# One thread: per-ISA differences stay readable on a busy or shared machine,
+# where OpenMP threads of an oversubscribed run wait out scheduler ticks.
+build/tools/normrt bench --quick --threads 1
