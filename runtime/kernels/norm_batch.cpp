@@ -46,13 +46,7 @@ class BatchNormInference final : public OpKernel {
   }
 
   void apply(const RunContext& rc, const Folded& f) const {
-    ops::BatchNormArgs a;
-    a.x = rc.inputs[0].as<const float>();
-    a.y = rc.outputs[0].as<float>();
-    a.n = shape_.n;
-    a.c = shape_.c;
-    a.spatial = shape_.spatial;
-    a.layout = shape_.layout;
+    auto a = ncs_args<ops::BatchNormArgs>(rc, shape_);
     a.scale = f.scale.data();
     a.shift = f.shift.data();
     a.act = act_;
@@ -82,12 +76,7 @@ class BatchNormTraining final : public OpKernel {
   void run(RunContext& rc) const override {
     if (shape_.n * shape_.c * shape_.spatial == 0) return;
     auto out = [&](int i) { return i < 0 ? nullptr : optional_output(rc, std::size_t(i)); };
-    ops::BatchNormTrainingArgs a;
-    a.x = rc.inputs[0].as<const float>();
-    a.y = rc.outputs[0].as<float>();
-    a.n = shape_.n;
-    a.c = shape_.c;
-    a.spatial = shape_.spatial;
+    auto a = ncs_args<ops::BatchNormTrainingArgs>(rc, shape_);
     a.gamma = scale_.get(rc);
     a.beta = bias_.get(rc);
     a.eps = eps_;
@@ -183,13 +172,7 @@ std::unique_ptr<OpKernel> create_channel_affine(const PrepareContext& ctx,
   out[0] = {DType::f32, x.dims};
   return std::make_unique<FnKernel>(
       [=](RunContext& rc) {
-        ops::BatchNormArgs a;
-        a.x = rc.inputs[0].as<const float>();
-        a.y = rc.outputs[0].as<float>();
-        a.n = shape.n;
-        a.c = shape.c;
-        a.spatial = shape.spatial;
-        a.layout = shape.layout;
+        auto a = ncs_args<ops::BatchNormArgs>(rc, shape);
         a.scale = scale.get(rc);
         a.shift = shift.get(rc);
         a.act = act;

@@ -39,14 +39,8 @@ std::unique_ptr<OpKernel> create_group_norm(const PrepareContext& ctx,
   return std::make_unique<FnKernel>(
       [=](RunContext& rc) {
         if (shape.n * shape.c * shape.spatial == 0) return;
-        ops::GroupNormArgs a;
-        a.x = rc.inputs[0].as<const float>();
-        a.y = rc.outputs[0].as<float>();
-        a.n = shape.n;
-        a.c = shape.c;
-        a.spatial = shape.spatial;
+        auto a = ncs_args<ops::GroupNormArgs>(rc, shape);
         a.groups = groups;
-        a.layout = shape.layout;
         a.gamma = scale.get(rc);
         a.beta = bias.get(rc);
         a.affine = affine;
@@ -73,13 +67,7 @@ std::unique_ptr<OpKernel> create_instance_norm(const PrepareContext& ctx,
   return std::make_unique<FnKernel>(
       [=](RunContext& rc) {
         if (shape.n * shape.c * shape.spatial == 0) return;
-        ops::InstanceNormArgs a;
-        a.x = rc.inputs[0].as<const float>();
-        a.y = rc.outputs[0].as<float>();
-        a.n = shape.n;
-        a.c = shape.c;
-        a.spatial = shape.spatial;
-        a.layout = shape.layout;
+        auto a = ncs_args<ops::InstanceNormArgs>(rc, shape);
         a.gamma = scale.get(rc);
         a.beta = bias.get(rc);
         a.eps = eps;

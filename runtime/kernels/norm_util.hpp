@@ -33,6 +33,20 @@ struct NcsShape {
 NcsShape ncs_shape(const PrepareContext& ctx, const TensorInfo& x, std::size_t min_rank,
                    bool allow_blocked = false);
 
+// The ops-library arguments every channel-wise norm shares: X and Y of the run
+// and the n x c x spatial geometry prepared for them.
+template <class Args>
+Args ncs_args(const RunContext& rc, const NcsShape& s) {
+  Args a;
+  a.x = rc.inputs[0].as<const float>();
+  a.y = rc.outputs[0].as<float>();
+  a.n = s.n;
+  a.c = s.c;
+  a.spatial = s.spatial;
+  a.layout = s.layout;
+  return a;
+}
+
 // A float parameter input read as a dense vector of shape `to`.
 struct Param {
   int input = -1;                  // -1: the optional input is absent (null)
