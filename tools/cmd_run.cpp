@@ -17,7 +17,7 @@ namespace normrt::cli {
 const char* const kRunUsage =
     "usage: normrt run MODEL.onnx [--input [NAME=]FILE.pb ...] [--random-inputs SEED]\n"
     "                  [--save-outputs DIR] [--threads N] [--isa ISA] [--repeat K]\n"
-    "                  [--profile [--top N]]\n\n"
+    "                  [--layouts plain|blocked] [--winograd on|off] [--profile [--top N]]\n\n"
     "Runs an ONNX model and prints its outputs' names and shapes.\n\n"
     "  --input NAME=FILE.pb   an input as an ONNX TensorProto file; without NAME it\n"
     "                         binds by the tensor's name, else by position\n"
@@ -26,6 +26,10 @@ const char* const kRunUsage =
     "  --save-outputs DIR     write DIR/output_<i>.pb in graph-output order\n"
     "  --threads N            OpenMP threads (default: OpenMP's default)\n"
     "  --isa ISA              scalar|avx2|avx512|neon (default: the best this CPU runs)\n"
+    "  --layouts L            activations between convs: blocked (nChw8c/16c,\n"
+    "                         the default) or plain NCHW\n"
+    "  --winograd on|off      3x3 stride-1 convs on Winograd where oneDNN has it\n"
+    "                         (AVX-512; default on)\n"
     "  --repeat K             time K more runs; print median and p90 latency\n"
     "  --profile              time every node of the timed runs (of one more run\n"
     "                         without --repeat): ms per op type and per node\n"
@@ -74,6 +78,14 @@ RunArgs parse(const std::vector<std::string>& args) {
       r.session.threads = parse_count(a, option_value(args, i), 1);
     } else if (a == "--isa") {
       r.session.isa = parse_isa(option_value(args, i), "--isa");
+    } else if (a == "--layouts") {
+      const std::string& v = option_value(args, i);
+      if (v != "plain" && v != "blocked") throw UsageError("--layouts needs plain or blocked, got '" + v + "'");
+      r.session.blocked_layouts = v == "blocked";
+    } else if (a == "--winograd") {
+      const std::string& v = option_value(args, i);
+      if (v != "on" && v != "off") throw UsageError("--winograd needs on or off, got '" + v + "'");
+      r.session.winograd = v == "on";
     } else if (a == "--repeat") {
       r.repeat = parse_count(a, option_value(args, i), 1);
     } else if (a == "--profile") {

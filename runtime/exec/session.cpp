@@ -16,6 +16,7 @@
 #include "kernels/kernel.hpp"
 #include "onnx/loader.hpp"
 #include "passes/blocked_layouts.hpp"
+#include "passes/conv_algorithms.hpp"
 #include "passes/passes.hpp"
 
 namespace normrt {
@@ -96,8 +97,10 @@ struct Session::Impl {
     exec.threads = opts.threads;
     graph->topo_sort();
     if (opts.optimize) rt::run_default_passes(*graph, report);
-    if (opts.optimize && opts.blocked_layouts)
+    if (opts.optimize && opts.blocked_layouts) {
       rt::passes::plan_blocked_layouts(*graph, rt::passes::preferred_block(), report);
+      if (opts.winograd) rt::passes::choose_conv_algorithms(*graph, report);
+    }
     check_ops_supported(*graph);
     for (const rt::Value* v : graph->inputs) input_specs.push_back(spec_of(*v));
     for (const rt::Value* v : graph->outputs) output_specs.push_back(spec_of(*v));

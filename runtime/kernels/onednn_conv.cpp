@@ -14,10 +14,10 @@ std::unique_ptr<OpKernel> create_conv(const PrepareContext& ctx, std::vector<Ten
                                       bool fused) {
   if (fused) {
     require_known_attrs(ctx, {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides",
-                              NORMRT_EPILOGUE_ATTRS, kSrcBlockAttr, kDstBlockAttr});
+                              NORMRT_EPILOGUE_ATTRS, kSrcBlockAttr, kDstBlockAttr, kWinogradAttr});
   } else {
     require_known_attrs(ctx, {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides",
-                              kSrcBlockAttr, kDstBlockAttr});
+                              kSrcBlockAttr, kDstBlockAttr, kWinogradAttr});
   }
   kern::require_inputs(ctx, 2, fused ? 4 : 3);
   TensorInfo x = kern::input(ctx, 0, "X", {DType::f32});
@@ -76,13 +76,24 @@ std::unique_ptr<OpKernel> create_conv(const PrepareContext& ctx, std::vector<Ten
   if (kern::count_of(ctx, out_dims) == 0) return empty_output_kernel();
 
   const WeightedSetup mds = s;  // the lambda runs after `s` has moved
+  const bool winograd = ctx.node.attr_int(kWinogradAttr, 0) != 0;
   return make_weighted_kernel<dnnl::convolution_forward>(
       ctx, std::move(s), [&](const dnnl::memory::desc& weights, const dnnl::primitive_attr& attr) {
-        const dnnl::convolution_forward::desc desc(
-            dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, mds.src,
-            weights, mds.bias, mds.dst, to_dnnl(win.strides), to_dnnl(win.dnnl_dilations()),
-            to_dnnl(win.pad_begin), to_dnnl(win.pad_end));
-        return dnnl::convolution_forward::primitive_desc(desc, attr, cpu_engine());
+        const auto make = [&](dnnl::algorithm alg) {
+          const dnnl::convolution_forward::desc desc(
+              dnnl::prop_kind::forward_inference, alg, mds.src, weights, mds.bias, mds.dst,
+              to_dnnl(win.strides), to_dnnl(win.dnnl_dilations()), to_dnnl(win.pad_begin),
+              to_dnnl(win.pad_end));
+          return dnnl::convolution_forward::primitive_desc(desc, attr, cpu_engine());
+        };
+        if (winograd) {
+          try {
+            return make(dnnl::algorithm::convolution_winograd);
+          } catch (const dnnl::error&) {
+            // No Winograd implementation for this ISA or shape: direct below.
+          }
+        }
+        return make(dnnl::algorithm::convolution_direct);
       });
 }
 

@@ -7,6 +7,7 @@
 //   normrt_block     b (8 or 16): input 0 and output 0 of a norm are blocked
 //   normrt_channels  C, the logical channel count (norms and normrt.Reorder)
 //   normrt_src_block / normrt_dst_block: Conv's X / Y are blocked
+//   normrt_winograd  Conv: ask oneDNN for Winograd first
 // normrt.Reorder(X) converts between the layouts: attribute `to` = "blocked"
 // (plain X -> blocked Y) or "plain", with normrt_block and normrt_channels.
 #include <cstdint>
@@ -20,6 +21,8 @@ constexpr const char* kBlockAttr = "normrt_block";
 constexpr const char* kChannelsAttr = "normrt_channels";
 constexpr const char* kSrcBlockAttr = "normrt_src_block";
 constexpr const char* kDstBlockAttr = "normrt_dst_block";
+// Conv: 1 = try oneDNN's Winograd algorithm first (passes/conv_algorithms.hpp).
+constexpr const char* kWinogradAttr = "normrt_winograd";
 
 // Attribute `name`: 0 when absent, else 8 or 16 (anything else is an error
 // naming the node).

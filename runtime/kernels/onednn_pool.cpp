@@ -4,6 +4,7 @@
 
 #include "kernels/onednn_common.hpp"
 #include "kernels/onednn_kernels.hpp"
+#include "kernels/onednn_layout.hpp"
 #include "kernels/onednn_window.hpp"
 #include "kernels/tensor_util.hpp"
 
@@ -79,21 +80,24 @@ std::unique_ptr<OpKernel> create_pool(const PrepareContext& ctx, std::vector<Ten
   const bool global = kind == PoolKind::global_max || kind == PoolKind::global_average;
   const bool is_max = kind == PoolKind::max || kind == PoolKind::global_max;
   if (global) {
-    require_known_attrs(ctx, {});
+    require_known_attrs(ctx, {kBlockAttr, kChannelsAttr});
   } else if (is_max) {
     require_known_attrs(ctx, {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads",
-                              "storage_order", "strides"});
+                              "storage_order", "strides", kBlockAttr, kChannelsAttr});
   } else {
     require_known_attrs(ctx, {"auto_pad", "ceil_mode", "count_include_pad", "dilations",
-                              "kernel_shape", "pads", "strides"});
+                              "kernel_shape", "pads", "strides", kBlockAttr, kChannelsAttr});
   }
   kern::require_inputs(ctx, 1, 1);
   kern::require_outputs(ctx, 1, is_max && !global ? 2 : 1);
   reject_output(ctx, 1, "Indices");
   // MaxPool-12 also takes 8-bit integers (max needs no arithmetic).
-  const TensorInfo& x = kind == PoolKind::max && ctx.node.opset >= 12
-                            ? kern::input(ctx, 0, "X", {DType::f32, DType::u8, DType::i8})
-                            : kern::input(ctx, 0, "X", {DType::f32});
+  // Blocked X / Y (onednn_layout.hpp): f32 only.
+  const int64_t block = block_attr(ctx, kBlockAttr);
+  TensorInfo x = kind == PoolKind::max && ctx.node.opset >= 12 && !block
+                     ? kern::input(ctx, 0, "X", {DType::f32, DType::u8, DType::i8})
+                     : kern::input(ctx, 0, "X", {DType::f32});
+  if (block) x.dims = logical_dims(ctx, x.dims, ctx.node.attr_int(kChannelsAttr, 0), block);
   const std::size_t rank = x.dims.size();
   if (rank < 3 || rank > 5)
     kern::fail(ctx, "input 'X' must have rank 3 to 5, got shape " + dims_string(x.dims));
@@ -109,7 +113,7 @@ std::unique_ptr<OpKernel> create_pool(const PrepareContext& ctx, std::vector<Ten
   }
   Dims out_dims = {x.dims[0], x.dims[1]};
   out_dims.insert(out_dims.end(), win.out.begin(), win.out.end());
-  outputs[0] = TensorInfo{x.dtype, out_dims};
+  outputs[0] = TensorInfo{x.dtype, block ? blocked_dims(out_dims, block) : out_dims};
   if (kern::count_of(ctx, out_dims) == 0) return empty_output_kernel();
 
   const bool include_pad = !is_max && ctx.node.attr_int("count_include_pad", 0) != 0;
@@ -122,8 +126,11 @@ std::unique_ptr<OpKernel> create_pool(const PrepareContext& ctx, std::vector<Ten
   for (std::size_t d = 0; d < rank - 2; ++d)
     pad_end[d] = (win.out[d] - 1) * win.strides[d] + win.extent(d) - in[d] - win.pad_begin[d];
   OverhangFix fix = include_pad ? OverhangFix::make(win, in) : OverhangFix{};
+  if (block && !fix.per_axis.empty())
+    kern::fail(ctx, "an average pool whose ceil_mode windows overhang the padding cannot run blocked");
 
-  const dnnl::memory::desc src = plain_desc(x.dims, x.dtype), dst = plain_desc(out_dims, x.dtype);
+  const dnnl::memory::desc src = block ? blocked_desc(ctx, x.dims, block) : plain_desc(x.dims, x.dtype);
+  const dnnl::memory::desc dst = block ? blocked_desc(ctx, out_dims, block) : plain_desc(out_dims, x.dtype);
   return guarded(ctx, "pooling primitive", [&]() -> std::unique_ptr<OpKernel> {
     const dnnl::pooling_v2_forward::desc desc(
         dnnl::prop_kind::forward_inference, alg, src, dst, to_dnnl(win.strides), to_dnnl(win.kernel),

@@ -23,6 +23,17 @@ bool is_conv(const Node& n) { return is_op(n, "Conv"); }
 bool is_add(const Node& n) { return is_op(n, "Add", false); }
 bool is_relu(const Node& n) { return is_op(n, "Relu", false); }
 
+// Pools keep the layout (oneDNN pools blocked tensors). Not an average pool
+// whose ceil_mode overhang needs the plain-layout divisor fix-up
+// (kernels/onednn_pool.cpp).
+bool is_blockable_pool(const Node& n) {
+  if (!n.domain.empty()) return false;
+  if (n.op_type == "MaxPool" || n.op_type == "GlobalMaxPool" || n.op_type == "GlobalAveragePool")
+    return true;
+  return n.op_type == "AveragePool" &&
+         !(n.attr_int("ceil_mode", 0) != 0 && n.attr_int("count_include_pad", 0) != 0);
+}
+
 bool single_output(const Node& n) {
   for (std::size_t o = 1; o < n.outputs.size(); ++o)
     if (n.outputs[o]) return false;
@@ -54,13 +65,13 @@ bool same_shape(const Value* a, const Value* b) {
 bool reads_blocked(const Node& n, std::size_t i, const std::set<const Value*>& blocked) {
   const bool out_blocked = n.outputs.size() > 0 && blocked.count(n.outputs[0]);
   if (is_conv(n)) return (i == 0 || i == 3) && out_blocked;
-  if (is_blockable_norm(n) || is_relu(n) || is_add(n)) return i <= (is_add(n) ? 1u : 0u) && out_blocked;
+  if (is_blockable_norm(n) || is_blockable_pool(n) || is_relu(n) || is_add(n)) return i <= (is_add(n) ? 1u : 0u) && out_blocked;
   return false;
 }
 
 // A consumer for which a blocked producer pays off.
 bool takes_blocked(const Node& n) {
-  return is_conv(n) || is_blockable_norm(n) || is_relu(n) || is_add(n);
+  return is_conv(n) || is_blockable_norm(n) || is_blockable_pool(n) || is_relu(n) || is_add(n);
 }
 
 class Planner {
@@ -93,7 +104,7 @@ class Planner {
       bool useful = blocked_.count(n.inputs[0]) > 0;
       for (const Node* c : y->consumers) useful = useful || takes_blocked(*c);
       blocked = z_ok && useful && (blocked_.count(n.inputs[0]) || candidate(n.inputs[0]));
-    } else if (is_blockable_norm(n) || is_relu(n)) {
+    } else if (is_blockable_norm(n) || is_blockable_pool(n) || is_relu(n)) {
       blocked = !n.inputs.empty() && blocked_.count(n.inputs[0]);
     } else if (is_add(n)) {
       blocked = n.inputs.size() == 2 && blocked_.count(n.inputs[0]) &&
@@ -113,7 +124,7 @@ class Planner {
         redirect(n, x, blocked_copy(x));
       if (blocked_.count(n.inputs[0])) n.attrs["normrt_src_block"] = b_;
       n.attrs["normrt_dst_block"] = b_;
-    } else if (is_blockable_norm(n) && out_blocked) {
+    } else if ((is_blockable_norm(n) || is_blockable_pool(n)) && out_blocked) {
       n.attrs["normrt_block"] = b_;
       n.attrs["normrt_channels"] = (*n.outputs[0]->shape)[1].value;
     }

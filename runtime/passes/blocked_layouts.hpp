@@ -1,6 +1,6 @@
 #pragma once
 // Layout planning: activations flowing Conv -> (BatchNormalization /
-// normrt.ChannelAffine / GroupNorm / InstanceNorm / Relu / Add)* -> Conv stay
+// normrt.ChannelAffine / GroupNorm / InstanceNorm / Relu / Add / pools)* -> Conv stay
 // in oneDNN's blocked layout (b = 8 for AVX2, 16 for AVX-512), so such a
 // chain runs without a reorder; normrt.Reorder nodes convert back to plain
 // only where a value leaves the blocked region (graph outputs, other ops).
