@@ -100,7 +100,10 @@ class Planner {
       // oneDNN's jit convolutions read and write blocked together (plain X
       // only for a few input channels, e.g. an RGB stem): a blocked X keeps
       // Y blocked, a plain X of candidate shape gets a reorder in mark().
-      const bool z_ok = n.inputs.size() < 4 || !n.inputs[3] || blocked_.count(n.inputs[3]);
+      // A plain residual Z of candidate shape gets a reorder too (the first
+      // block of a residual stack reads the graph input).
+      const Value* z = n.inputs.size() < 4 ? nullptr : n.inputs[3];
+      const bool z_ok = !z || blocked_.count(z) || candidate(z);
       bool useful = blocked_.count(n.inputs[0]) > 0;
       for (const Node* c : y->consumers) useful = useful || takes_blocked(*c);
       blocked = z_ok && useful && (blocked_.count(n.inputs[0]) || candidate(n.inputs[0]));
@@ -123,6 +126,8 @@ class Planner {
       if (!blocked_.count(x) && (*x->shape)[1].value > kPlainSrcChannels)
         redirect(n, x, blocked_copy(x));
       if (blocked_.count(n.inputs[0])) n.attrs["normrt_src_block"] = b_;
+      if (n.inputs.size() > 3 && n.inputs[3] && !blocked_.count(n.inputs[3]))
+        redirect(n, n.inputs[3], blocked_copy(n.inputs[3]));
       n.attrs["normrt_dst_block"] = b_;
     } else if ((is_blockable_norm(n) || is_blockable_pool(n)) && out_blocked) {
       n.attrs["normrt_block"] = b_;

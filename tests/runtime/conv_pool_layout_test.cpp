@@ -77,6 +77,36 @@ TEST(BlockedLayouts, OverhangingAveragePoolStaysPlain) {
   EXPECT_FALSE(find_op(*g, "AveragePool")->has("normrt_block")) << op_list(*g);
 }
 
+// A residual block on the graph input: conv -> relu -> conv + x. The fused
+// conv's residual Z (x) is plain: it gets a blocked copy, and the conv writes
+// blocked instead of falling back to plain NCHW.
+TEST(BlockedLayouts, PlainResidualGetsABlockedCopy) {
+  const auto build = [] {
+    GraphBuilder b(15);
+    Value* x = b.input("x", {1, 24, 10, 10});
+    Value* r = b.op("Relu", {conv(b, x, 24, 24, 10, 1)}, {1, 24, 10, 10});
+    Value* sum = b.op("Add", {conv(b, r, 24, 24, 10, 3), x}, {1, 24, 10, 10});
+    b.output(b.op("Relu", {sum}, {1, 24, 10, 10}));
+    return b.take();
+  };
+  auto g = build();
+  PassReport report;
+  run_passes(*g, PassOptions::execution(), report);
+  passes::plan_blocked_layouts(*g, 8, report);
+  const Node* fused = nullptr;
+  for (const auto& n : g->nodes())
+    if (n->op_type == "Conv" && n->inputs.size() > 3 && n->inputs[3]) fused = n.get();
+  ASSERT_NE(fused, nullptr) << op_list(*g);
+  EXPECT_TRUE(fused->has("normrt_dst_block")) << op_list(*g);
+  ASSERT_NE(fused->inputs[3]->producer, nullptr);
+  EXPECT_EQ(fused->inputs[3]->producer->op_type, "Reorder") << op_list(*g);
+  SessionOptions o;
+  o.optimize = false;
+  const auto inputs = Inputs{{"x", random_tensor({1, 24, 10, 10}, 4)}};
+  expect_close(make_session(build(), false).run(inputs), Session::from_graph(std::move(g), o).run(inputs),
+               1e-5, 1e-5);
+}
+
 // 64 -> 64 -> 64 channels, 3x3: two Winograd candidates, then a stride-2
 // conv and a grouped conv that are not.
 std::unique_ptr<Graph> wide_chain() {
