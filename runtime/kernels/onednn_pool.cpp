@@ -75,6 +75,21 @@ class PoolKernel final : public OpKernel {
 
 enum class PoolKind { max, average, global_max, global_average };
 
+// kernel_shape is only an attribute (a conv's taps are bounded by its weight
+// tensor): a valid model can ask for windows of millions of taps that would
+// run for minutes, padding included. Refuse pools over this many taps in all.
+constexpr double kMaxPoolTaps = double(int64_t(1) << 36);
+
+void check_window_work(const PrepareContext& ctx, const Dims& out_dims, const Dims& kernel) {
+  double taps = 1;
+  for (int64_t d : out_dims) taps *= double(d);
+  for (int64_t k : kernel) taps *= double(k);
+  if (taps > kMaxPoolTaps)
+    kern::fail(ctx, "pooling " + dims_string(out_dims) + " outputs with a window of " +
+                        dims_string(kernel) + " taps reads about " + std::to_string(int64_t(taps / 1e9)) +
+                        " billion window taps (limit 2^36): refusing a run that would take minutes");
+}
+
 std::unique_ptr<OpKernel> create_pool(const PrepareContext& ctx, std::vector<TensorInfo>& outputs,
                                       PoolKind kind) {
   const bool global = kind == PoolKind::global_max || kind == PoolKind::global_average;
@@ -113,6 +128,7 @@ std::unique_ptr<OpKernel> create_pool(const PrepareContext& ctx, std::vector<Ten
   }
   Dims out_dims = {x.dims[0], x.dims[1]};
   out_dims.insert(out_dims.end(), win.out.begin(), win.out.end());
+  if (!global) check_window_work(ctx, out_dims, win.kernel);
   outputs[0] = TensorInfo{x.dtype, block ? blocked_dims(out_dims, block) : out_dims};
   if (kern::count_of(ctx, out_dims) == 0) return empty_output_kernel();
 

@@ -332,5 +332,20 @@ TEST(BadModel, TensorSizeCapIsASessionOption) {
   expect_error([&] { capped.run({{"x", one_float()}}); }, {"output 'y'", "16384 bytes"});
 }
 
+// A valid MaxPool whose window has 67 million taps: refused with an error
+// naming the node instead of running for minutes.
+TEST(BadModel, HugePoolingWindowIsRefused) {
+  OnnxBuilder b;
+  b.input("x", {1, 8, 64, 64}).output("y");
+  auto* pool = b.node("MaxPool", {"x"}, {"y"}, "huge_pool");
+  OnnxBuilder::attr_ints(pool, "kernel_shape", {2, 33554429});
+  auto* pad = pool->add_attribute();
+  pad->set_name("auto_pad");
+  pad->set_type(onnx::AttributeProto::STRING);
+  pad->set_s("SAME_UPPER");
+  expect_error([&] { session_from(b.bytes()).run({{"x", Tensor(DType::f32, {1, 8, 64, 64})}}); },
+               {"huge_pool", "taps"});
+}
+
 }  // namespace
 }  // namespace normrt::rt
