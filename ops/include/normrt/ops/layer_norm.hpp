@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "normrt/ops/exec.hpp"
+#include "normrt/ops/layout.hpp"
 
 namespace normrt::ops {
 
@@ -30,5 +31,28 @@ struct LayerNormArgs {
 // With eps = 0, a constant row has no defined output: it comes out NaN (0/0),
 // as in the ONNX reference and PyTorch.
 void layer_norm(const LayerNormArgs& args, const ExecOptions& exec = {});
+
+// LayerNorm over the channels of each position of an [N, C, spatial...]
+// tensor, as ConvNeXt applies it to NCHW activations
+// (LayerNormalization(axis=-1) between transposes to NHWC and back): for every
+// image i and position p, x[i, :, p] is normalized over its C channels, with
+// per-channel gamma / beta. Layout::nchw reads the channels strided;
+// Layout::nhwc is the same as layer_norm with rows = n * spatial, cols = c.
+struct ChannelLayerNormArgs {
+  const float* x = nullptr;  // [n, c, spatial] (nchw) or [n, spatial, c] (nhwc)
+  float* y = nullptr;        // same shape and layout; may be x (in place)
+  int64_t n = 0;
+  int64_t c = 0;
+  int64_t spatial = 0;  // product of the dims after C (H * W)
+  Layout layout = Layout::nchw;  // nchw or nhwc
+  const float* gamma = nullptr;  // [c]; null means 1
+  const float* beta = nullptr;   // [c]; null means 0
+  float eps = 1e-5f;             // inside the square root; >= 0 (ConvNeXt uses 1e-6)
+  float* mean = nullptr;         // [n, spatial]; optional output
+  float* inv_std_dev = nullptr;  // [n, spatial]; optional output
+};
+
+// Throws normrt::Error naming the argument on bad input, before writing.
+void layer_norm_channels(const ChannelLayerNormArgs& args, const ExecOptions& exec = {});
 
 }  // namespace normrt::ops
