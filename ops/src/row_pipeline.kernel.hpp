@@ -34,6 +34,8 @@ struct PlainRows {
   using R = typename V::reg;
   const float* x = nullptr;
 
+  static constexpr bool kRereadable = true;  // the last vector may be read again
+
   PlainRows() = default;
   explicit PlainRows(const float* row) : x(row) {}
   template <class Args>
@@ -56,6 +58,8 @@ struct ResidualRows {
   const float* skip = nullptr;
   const float* bias = nullptr;
   float* s = nullptr;
+
+  static constexpr bool kRereadable = false;  // s may overwrite x (sum == x)
 
   ResidualRows() = default;
   template <class Args>
@@ -130,6 +134,14 @@ struct RowOutput {
   }
 };
 
+// 16 zeros then 16 ones: loaded at kMaxWidth - W + k, the last k of W lanes
+// are 1 (a mask that multiplies, so it works for every Vec). Not inline:
+// g++ emits inline variables as unique globals, which the per-ISA objects
+// could not localize (duplicate symbols across ISAs).
+constexpr int64_t kMaxWidth = 16;
+alignas(64) constexpr float kTailKeep[2 * kMaxWidth] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+
 // One sweep over n columns: with kStats, the moments of `src` around `shift`
 // (RMS: s2 = sum of squares); with kNorm, ny = out(nx). src and out are
 // taken by value: as locals they cannot alias ny, so the compiler keeps them
@@ -184,8 +196,32 @@ Moments row_sweep(const Src src, float shift, const float* nx, float* ny, const 
   }
   if (i < n) {
     const auto rest = std::size_t(n - i);
-    if constexpr (kStats) stat(src.tail(i, rest, Out::kCentered ? shift : 0.f), a, q);
-    if constexpr (kNorm) V::store_tail(ny + i, out(V::load_tail(nx + i, rest), i, rest), rest);
+    // The tail as the row's last whole vector, which overlaps the part already
+    // done (cheaper than a partial load through memory): its stats lanes are
+    // masked to the `rest` new elements, its outputs recomputed identically.
+    const bool overlap = n >= W;
+    if constexpr (kStats) {
+      if (Src::kRereadable && overlap) {
+        const R keep = V::load(kTailKeep + kMaxWidth - W + rest);
+        if constexpr (Out::kCentered) {
+          const R d = (src.full(n - W) - s) * keep;
+          a = a + d;
+          q = V::fma(d, d, q);
+        } else {
+          const R v = src.full(n - W) * keep;
+          q = V::fma(v, v, q);
+        }
+      } else {
+        stat(src.tail(i, rest, Out::kCentered ? shift : 0.f), a, q);
+      }
+    }
+    if constexpr (kNorm) {
+      if (overlap && nx != ny) {  // in place, the overlap was already overwritten
+        norm(n - W);
+      } else {
+        V::store_tail(ny + i, out(V::load_tail(nx + i, rest), i, rest), rest);
+      }
+    }
   }
   if constexpr (kStats) {
     if constexpr (Out::kCentered) m.s1 += double(V::sum(a));
