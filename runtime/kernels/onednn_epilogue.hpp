@@ -4,7 +4,7 @@
 // activation into the producing conv, and the oneDNN post-ops that run it:
 //   Y = act(conv(X, W) + B + Z)       Z: optional residual input (index 3)
 // Attributes:
-//   activation      "relu" | "clip" | "silu" | "sigmoid" (absent: none)
+//   activation      "relu" | "clip" | "silu" | "sigmoid" | "gelu_erf" (absent: none)
 //   activation_min  clip lower bound (default -FLT_MAX)
 //   activation_max  clip upper bound (default +FLT_MAX); ReLU6 = clip [0, 6]
 #include <oneapi/dnnl/dnnl.hpp>
@@ -20,5 +20,7 @@ namespace normrt::rt::onednn {
 // copies into the destination first) when `with_residual`, then the
 // activation. Fails naming the node on an unknown activation.
 dnnl::post_ops epilogue_post_ops(const PrepareContext& ctx, bool with_residual);
+// The same, appended to `ops` (after post-ops the kernel adds first).
+void append_epilogue_post_ops(const PrepareContext& ctx, bool with_residual, dnnl::post_ops& ops);
 
 }  // namespace normrt::rt::onednn

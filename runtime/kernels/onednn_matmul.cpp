@@ -1,5 +1,10 @@
-// Gemm (alpha, beta, transA, transB, broadcast C) and MatMul (numpy batched
-// broadcasting, 1-D operands) on oneDNN's matmul primitive.
+// Gemm (alpha, beta, transA, transB, broadcast C), MatMul (numpy batched
+// broadcasting, 1-D operands) and normrt.MatMul (MatMul with a fused bias,
+// transposed B, scale and activation) on oneDNN's matmul primitive.
+#include <cmath>
+#include <utility>
+
+#include "kernels/onednn_epilogue.hpp"
 #include "kernels/onednn_kernels.hpp"
 #include "kernels/onednn_weighted.hpp"
 #include "kernels/tensor_util.hpp"
@@ -70,31 +75,46 @@ std::unique_ptr<OpKernel> create_gemm(const PrepareContext& ctx, std::vector<Ten
   return build_matmul(ctx, std::move(s));
 }
 
-std::unique_ptr<OpKernel> create_matmul(const PrepareContext& ctx, std::vector<TensorInfo>& outputs) {
-  require_known_attrs(ctx, {});
-  kern::require_inputs(ctx, 2, 2);
+// MatMul, and normrt.MatMul: the same with a fused epilogue (written by the
+// matmul-fusion pass), Y = act(alpha * (A B' + bias) + Z):
+//   inputs   A, B, optional bias [N] (input 2), optional residual Z of Y's
+//            shape (input 3)
+//   transB   B is stored as [..., N, K] (a folded Transpose of its last two dims)
+//   alpha    scale after the bias (a folded Div/Mul by a constant)
+//   plus the activation attributes of kernels/onednn_epilogue.hpp.
+std::unique_ptr<OpKernel> create_matmul(const PrepareContext& ctx, std::vector<TensorInfo>& outputs,
+                                        bool fused) {
+  if (fused) {
+    require_known_attrs(ctx, {"transB", "alpha", NORMRT_EPILOGUE_ATTRS});
+  } else {
+    require_known_attrs(ctx, {});
+  }
+  kern::require_inputs(ctx, 2, fused ? 4 : 2);
   kern::require_outputs(ctx, 1, 1);
   const TensorInfo& a = kern::input(ctx, 0, "A", {DType::f32});
   const TensorInfo& b = kern::input(ctx, 1, "B", {DType::f32});
   if (a.dims.empty() || b.dims.empty()) kern::fail(ctx, "inputs must have rank >= 1");
+  const bool trans_b = fused && ctx.node.attr_int("transB", 0) != 0;
+  if (trans_b && b.dims.size() < 2) kern::fail(ctx, "transB needs input 'B' of rank >= 2, got " + dims_string(b.dims));
   // numpy: a 1-D A is a row [1, K], a 1-D B a column [K, 1]; both unit dims
   // are dropped from the output.
   const Dims a2 = a.dims.size() == 1 ? Dims{1, a.dims[0]} : a.dims;
-  const Dims b2 = b.dims.size() == 1 ? Dims{b.dims[0], 1} : b.dims;
+  Dims b2 = b.dims.size() == 1 ? Dims{b.dims[0], 1} : b.dims;
+  if (trans_b) std::swap(b2[b2.size() - 1], b2[b2.size() - 2]);
   const int64_t m = a2[a2.size() - 2], k = a2.back(), n = b2.back();
   if (b2[b2.size() - 2] != k)
-    kern::fail(ctx, "inner dimensions of A " + dims_string(a.dims) + " and B " + dims_string(b.dims) + " differ");
+    kern::fail(ctx, "inner dimensions of A " + dims_string(a.dims) + " and B " + dims_string(b.dims) + " differ" +
+                        (trans_b ? " (transB=1)" : ""));
   const Dims a_batch(a2.begin(), a2.end() - 2), b_batch(b2.begin(), b2.end() - 2);
   const Dims batch = kern::broadcast_dims(ctx, a_batch, b_batch);
   Dims out_dims = batch;
   if (a.dims.size() > 1) out_dims.push_back(m);
   if (b.dims.size() > 1) out_dims.push_back(n);
   outputs[0] = TensorInfo{DType::f32, out_dims};
-  if (kern::count_of(ctx, out_dims) == 0) return empty_output_kernel();
-  if (k == 0) kern::fail(ctx, "inner dimension 0 is not supported");
 
   WeightedSetup s;
   const bool shared_b = kern::count_of(ctx, b_batch) == 1;
+  std::size_t rank = 2;
   if (shared_b) {
     // One B for every batch (a Linear layer): fold A's batch into M, a
     // single 2-D product that oneDNN blocks best.
@@ -103,7 +123,7 @@ std::unique_ptr<OpKernel> create_matmul(const PrepareContext& ctx, std::vector<T
     s.weight_dims = {k, n};
     s.dst = plain_desc({rows, n});
   } else {
-    const std::size_t rank = batch.size() + 2;
+    rank = batch.size() + 2;
     if (rank > DNNL_MAX_NDIMS) kern::fail(ctx, "rank " + std::to_string(rank) + " is not supported");
     s.src = plain_desc(left_pad(a2, rank));
     s.weight_dims = left_pad(b2, rank);
@@ -112,8 +132,40 @@ std::unique_ptr<OpKernel> create_matmul(const PrepareContext& ctx, std::vector<T
     dst.push_back(n);
     s.dst = plain_desc(dst);
   }
-  s.user_weights = plain_desc(s.weight_dims);
+  if (trans_b) {
+    // Row-major strides of the stored [..., N, K], with the last two swapped.
+    Dims stored = s.weight_dims;
+    std::swap(stored[rank - 1], stored[rank - 2]);
+    Dims strides = row_major_strides(stored);
+    std::swap(strides[rank - 1], strides[rank - 2]);
+    s.user_weights = strided_desc(s.weight_dims, strides);
+  } else {
+    s.user_weights = plain_desc(s.weight_dims);
+  }
   s.dst_dims = out_dims;
+  if (fused && kern::has_input(ctx, 2)) {
+    const TensorInfo& bias = kern::input(ctx, 2, "bias", {DType::f32});
+    if (bias.dims != Dims{n} || b.dims.size() < 2)
+      kern::fail(ctx, "input 'bias' " + dims_string(bias.dims) + " must be [" + std::to_string(n) + "]");
+    s.bias = plain_desc(left_pad(bias.dims, rank));
+    s.bias_input = 2;
+  }
+  const bool residual = fused && kern::has_input(ctx, 3);
+  if (residual) {
+    const TensorInfo& z = kern::input(ctx, 3, "Z", {DType::f32});
+    if (z.dims != out_dims)
+      kern::fail(ctx, "residual input 'Z' " + dims_string(z.dims) + " must have the output shape " + dims_string(out_dims));
+    s.prefill_input = 3;
+    s.prefill_dims = z.dims;
+  }
+  if (fused) {
+    const float alpha = ctx.node.attr_float("alpha", 1.0f);
+    if (!std::isfinite(alpha)) kern::fail(ctx, "attribute 'alpha' must be finite");
+    if (alpha != 1.0f) s.post_ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, alpha, 0.0f);
+    append_epilogue_post_ops(ctx, residual, s.post_ops);
+  }
+  if (kern::count_of(ctx, out_dims) == 0) return empty_output_kernel();
+  if (k == 0) kern::fail(ctx, "inner dimension 0 is not supported");
   return build_matmul(ctx, std::move(s));
 }
 
@@ -121,7 +173,12 @@ std::unique_ptr<OpKernel> create_matmul(const PrepareContext& ctx, std::vector<T
 
 void register_matmul(KernelRegistry& r) {
   kern::add(r, "", "Gemm", 1, 10000, create_gemm);
-  kern::add(r, "", "MatMul", 1, 10000, create_matmul);
+  kern::add(r, "", "MatMul", 1, 10000, [](const PrepareContext& ctx, std::vector<TensorInfo>& out) {
+    return create_matmul(ctx, out, false);
+  });
+  kern::add(r, "normrt", "MatMul", 1, 10000, [](const PrepareContext& ctx, std::vector<TensorInfo>& out) {
+    return create_matmul(ctx, out, true);
+  });
 }
 
 }  // namespace normrt::rt::onednn

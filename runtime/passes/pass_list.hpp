@@ -26,5 +26,8 @@ void fuse_skip_norms(Graph& g, PassReport& report);
 // Relu / SiLU after a norm, Relu / Clip(0,6) / SiLU / Sigmoid after a Conv ->
 // the op's `activation` attribute.
 void fuse_activations(Graph& g, PassReport& report);
+// MatMul [+ bias Add] [+ Div/Mul by a scalar] [+ Relu / Sigmoid / SiLU /
+// GELU-erf], B's last-two-dims Transpose folded -> normrt.MatMul.
+void fuse_matmul_epilogues(Graph& g, PassReport& report);
 
 }  // namespace normrt::rt::passes

@@ -82,6 +82,7 @@ void run_passes(Graph& graph, const PassOptions& options, PassReport& report) {
   step(options.fuse_epilogues, [&] {
     passes::fuse_skip_norms(graph, report);
     passes::fuse_activations(graph, report);
+    passes::fuse_matmul_epilogues(graph, report);
   });
 }
 
