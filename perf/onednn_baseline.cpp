@@ -142,6 +142,14 @@ void add_row_baseline(Pipeline& pl, const Problem& p) {
   if (p.act == ops::Activation::silu) add_swish_in_place(pl, dst);
 }
 
+// LayerNorm over C of [N, C, spatial] as oneDNN's LN over the last logical
+// dim of [N, spatial, C]; `tag` acb is the NCHW memory, abc the NHWC one.
+void add_channel_ln_baseline(Pipeline& pl, const Problem& p, Tag tag) {
+  using F = dnnl::normalization_flags;
+  const memory::desc md = f32_desc({p.n(), p.spatial(), p.c()}, tag);
+  add_layer_norm(pl, pl.make_input(md), p.eps, F::use_scale | F::use_shift);
+}
+
 void add_lrn(Pipeline& pl, const Problem& p, Tag tag) {
   const memory::desc md = f32_desc(p.dims, tag);
   const dnnl::lrn_forward::desc d(dnnl::prop_kind::forward_inference,
@@ -169,7 +177,9 @@ std::vector<std::string> onednn_baselines(const Problem& p) {
       return {own};
     case OpKind::layer_norm:
     case OpKind::rms_norm:
-      if (p.dims.size() != 2) return {};  // LN over C of NCHW: no such normrt op yet
+      // LN over C of NCHW: oneDNN normalizes the innermost logical dim, so
+      // [N, HW, C] with the channels strided (nchw memory) or dense (nhwc).
+      if (p.dims.size() != 2) return {std::string(kPrefix) + "ln_nchw", std::string(kPrefix) + "ln_nhwc"};
       return {std::string(kPrefix) + (p.skip ? "add_ln" : "ln")};
     case OpKind::group_norm:
     case OpKind::instance_norm:
@@ -192,6 +202,10 @@ std::unique_ptr<workloads::Instance> make_onednn_baseline(const Problem& p,
       add_lrn(*pl, p, tag_of(layout));
       break;
     default:
+      if (p.dims.size() > 2) {
+        add_channel_ln_baseline(*pl, p, layout == "ln_nchw" ? Tag::acb : Tag::abc);
+        break;
+      }
       add_row_baseline(*pl, p);
       break;
   }

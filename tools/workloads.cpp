@@ -178,8 +178,7 @@ std::vector<Workload> build_list() {
     Problem p;
     p.op = OpKind::layer_norm;
     p.dims = {1, 96, 56, 56};
-    b.add_unavailable("layer_norm/nchw_over_c/1x96x56x56", p,
-                      "LayerNorm over C of an NCHW tensor is not implemented in normrt yet");
+    b.add("layer_norm/nchw_over_c/1x96x56x56", p, false);  // ops::layer_norm_channels
   }
 
   // GroupNorm(32): Stable Diffusion UNet / VAE, both layouts, +-SiLU.

@@ -1,4 +1,5 @@
-// LayerNorm / RMSNorm workloads, with the optional fused residual.
+// LayerNorm / RMSNorm workloads, with the optional fused residual, and
+// LayerNorm over the channels of NCHW (dims [N, C, H, W]).
 #include "aligned_buffer.hpp"
 #include "normrt/ops/layer_norm.hpp"
 #include "normrt/ops/rms_norm.hpp"
@@ -13,14 +14,26 @@ class RowNormInstance final : public Instance {
       : p_(p),
         x_(random_buffer(std::size_t(p.elements()), kInputSeed)),
         y_(std::size_t(p.elements())),
-        gamma_(random_buffer(std::size_t(p.cols()), 11, 0.5f, 1.5f)),
-        beta_(random_buffer(std::size_t(p.cols()), 12)) {
+        gamma_(random_buffer(std::size_t(params(p)), 11, 0.5f, 1.5f)),
+        beta_(random_buffer(std::size_t(params(p)), 12)) {
     if (p.skip) skip_ = random_buffer(std::size_t(p.elements()), 13);
   }
 
   void run(const ops::ExecOptions& exec) override {
     const float* skip = p_.skip ? skip_.data() : nullptr;
-    if (p_.op == OpKind::layer_norm) {
+    if (over_channels(p_)) {
+      ops::ChannelLayerNormArgs a;
+      a.x = x_.data();
+      a.y = y_.data();
+      a.n = p_.n();
+      a.c = p_.c();
+      a.spatial = p_.spatial();
+      a.layout = p_.layout;
+      a.gamma = gamma_.data();
+      a.beta = beta_.data();
+      a.eps = p_.eps;
+      ops::layer_norm_channels(a, exec);
+    } else if (p_.op == OpKind::layer_norm) {
       ops::LayerNormArgs a;
       a.x = x_.data();
       a.y = y_.data();
@@ -45,6 +58,9 @@ class RowNormInstance final : public Instance {
   }
 
  private:
+  static bool over_channels(const Problem& p) { return p.dims.size() > 2; }
+  static int64_t params(const Problem& p) { return over_channels(p) ? p.c() : p.cols(); }
+
   Problem p_;
   AlignedBuffer x_, y_, gamma_, beta_, skip_;
 };
