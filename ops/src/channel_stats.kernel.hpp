@@ -68,6 +68,9 @@ void rows_sum_min_max(const float* x, int64_t rows, int64_t c, SumMinMax* out) {
   }
 }
 
+// Four rows a step, four independent chains each for s1 and s2: with two
+// chains the fma latency held a block to half a vector a cycle (GroupNorm
+// NHWC ran at 60% of NCHW's speed).
 template <class A>
 void rows_moments(const float* x, int64_t rows, int64_t c, const float* shift, Moments* out) {
   using V = simd::Vec<A>;
@@ -77,28 +80,31 @@ void rows_moments(const float* x, int64_t rows, int64_t c, const float* shift, M
     const auto m = std::size_t(std::min(W, c - c0));
     const float* p = x + c0;
     const R s = load_block<A>(shift + c0, m);
+    auto d = [&](int64_t r) { return load_block<A>(p + r * c, m) - s; };
     double s1[W] = {}, s2[W] = {};
     for (int64_t r = 0; r < rows;) {
       const int64_t end = std::min(rows, r + kLaneChunk);
-      R a0 = V::splat(0.f), a1 = V::splat(0.f), q0 = V::splat(0.f), q1 = V::splat(0.f);
-      for (; r + 2 <= end; r += 2) {
-        const R d0 = load_block<A>(p + r * c, m) - s, d1 = load_block<A>(p + (r + 1) * c, m) - s;
-        a0 = a0 + d0; a1 = a1 + d1;
+      R a0 = V::splat(0.f), a1 = V::splat(0.f), a2 = V::splat(0.f), a3 = V::splat(0.f);
+      R q0 = V::splat(0.f), q1 = V::splat(0.f), q2 = V::splat(0.f), q3 = V::splat(0.f);
+      for (; r + 4 <= end; r += 4) {
+        const R d0 = d(r), d1 = d(r + 1), d2 = d(r + 2), d3 = d(r + 3);
+        a0 = a0 + d0; a1 = a1 + d1; a2 = a2 + d2; a3 = a3 + d3;
         q0 = V::fma(d0, d0, q0); q1 = V::fma(d1, d1, q1);
+        q2 = V::fma(d2, d2, q2); q3 = V::fma(d3, d3, q3);
       }
-      if (r < end) {
-        const R d = load_block<A>(p + r * c, m) - s;
-        a0 = a0 + d;
-        q0 = V::fma(d, d, q0);
-        ++r;
+      for (; r < end; ++r) {
+        const R d0 = d(r);
+        a0 = a0 + d0;
+        q0 = V::fma(d0, d0, q0);
       }
-      fold_lanes<A>(a0 + a1, s1, m);
-      fold_lanes<A>(q0 + q1, s2, m);
+      fold_lanes<A>((a0 + a1) + (a2 + a3), s1, m);
+      fold_lanes<A>((q0 + q1) + (q2 + q3), s2, m);
     }
     for (std::size_t l = 0; l < m; ++l) out[c0 + int64_t(l)] = {s1[l], s2[l]};
   }
 }
 
+// Row-major, so the output streams; the coefficients stay in L1.
 template <class A, Activation act>
 void rows_normalize_act(const float* x, float* y, int64_t rows, int64_t c,
                         const ChannelCoeffs& k) {
@@ -109,8 +115,7 @@ void rows_normalize_act(const float* x, float* y, int64_t rows, int64_t c,
     float* yr = y + r * c;
     for (int64_t c0 = 0; c0 < c; c0 += W) {
       const auto m = std::size_t(std::min(W, c - c0));
-      const auto d = (load_block<A>(xr + c0, m) - load_block<A>(k.shift + c0, m)) -
-                     load_block<A>(k.corr + c0, m);
+      const auto d = load_block<A>(xr + c0, m) - load_block<A>(k.shift + c0, m);
       const auto v = V::fma(d, load_block<A>(k.a + c0, m), load_block<A>(k.b + c0, m));
       store_block<A>(yr + c0, activate<A, act>(v), m);
     }

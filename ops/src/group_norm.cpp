@@ -65,10 +65,10 @@ class PlanBase {
   std::vector<GroupStats> take_stats() { return std::move(stats_); }
 
  protected:
-  // Stats of group g of image i; a / b / corr (corr may be null) of its
-  // channels, indexed from the group's first channel.
-  void finish_group(int64_t i, int64_t g, float shift, const Moments& m,
-                               int64_t count, float* a, float* b, float* corr) {
+  // Stats of group g of image i; a / b of its channels, indexed from the
+  // group's first channel (y = ((x - shift) - corr) * a + b).
+  void finish_group(int64_t i, int64_t g, float shift, const Moments& m, int64_t count, float* a,
+                    float* b) {
     GroupStats& gs = stats_[std::size_t(i * j_.groups + g)];
     gs.st = finish_stats(shift, m, count, j_.eps);
     gs.mean = double(shift) + m.s1 / double(count);
@@ -77,7 +77,6 @@ class PlanBase {
       const int64_t p = j_.per_group_affine ? g : g * cg_ + l;
       a[l] = gs.st.rstd * (j_.gamma ? j_.gamma[p] : 1.f);
       b[l] = j_.beta ? j_.beta[p] : 0.f;
-      if (corr) corr[l] = gs.st.corr;
     }
   }
 
@@ -101,7 +100,12 @@ class ChannelsFirst : public PlanBase {
   int64_t units() const { return images_ * j_.groups; }
   int64_t pieces() const { return segs_ * chunks_; }
   int64_t width() const { return 1; }
+  // One image's reductions are contiguous: one at a time, so its spans stay
+  // in L1/L2 from the moments pass to the output pass (a 1 MiB block of
+  // 64 InstanceNorm planes was evicted by its own output before the output
+  // pass re-read it).
   int64_t units_per_block() const {
+    if (segs_ == 1) return 1;
     return std::max<int64_t>(1, std::min<int64_t>(units(), kBlockFloats / count()));
   }
 
@@ -123,7 +127,7 @@ class ChannelsFirst : public PlanBase {
   void finish(int64_t u, const Moments* total) {
     const auto off = std::size_t(u * cg_);
     finish_group(u / j_.groups, u % j_.groups, shift_[std::size_t(u)], *total, count(),
-                 &a_[off], &b_[off], nullptr);
+                 &a_[off], &b_[off]);
   }
   // A piece may straddle channels of its group: each channel's part gets
   // that channel's coefficients.
@@ -166,8 +170,7 @@ class ChannelsLast : public PlanBase {
   ChannelsLast(const GroupedNormJob& job, const group_norm_kernels& k)
       : PlanBase(job, k), rows_(job.across_batch ? job.n * job.spatial : job.spatial),
         piece_rows_(std::max(kMinPieceRows, kPieceFloats / job.c)),
-        shift_(std::size_t(images_ * job.c)), corr_(shift_.size()), a_(shift_.size()),
-        b_(shift_.size()) {}
+        shift_(std::size_t(images_ * job.c)), a_(shift_.size()), b_(shift_.size()) {}
 
   int64_t units() const { return images_; }
   int64_t pieces() const { return ceil_div(rows_, piece_rows_); }
@@ -207,12 +210,14 @@ class ChannelsLast : public PlanBase {
       Moments grp;
       for (int64_t l = 0; l < cg_; ++l) grp = merge(grp, total[g * cg_ + l]);
       const auto off = std::size_t(u * j_.c + g * cg_);
-      finish_group(u, g, shift_[off], grp, cg_ * rows_, &a_[off], &b_[off], &corr_[off]);
+      finish_group(u, g, shift_[off], grp, cg_ * rows_, &a_[off], &b_[off]);
+      const float corr = stats_[std::size_t(u * j_.groups + g)].st.corr;
+      for (std::size_t l = off; l < off + std::size_t(cg_); ++l) b_[l] = fold_corr(b_[l], corr, a_[l]);
     }
   }
   void normalize(int64_t u, int64_t k) const {
     const auto off = std::size_t(u * j_.c);
-    const ChannelCoeffs coeffs{&shift_[off], &corr_[off], &a_[off], &b_[off]};
+    const ChannelCoeffs coeffs{&shift_[off], &a_[off], &b_[off]};
     k_.rows_normalize(j_.x + offset(u, k), j_.y + offset(u, k), rows_in(k), j_.c, coeffs,
                       j_.act);
   }
@@ -222,7 +227,7 @@ class ChannelsLast : public PlanBase {
   int64_t rows_in(int64_t k) const { return std::min(piece_rows_, rows_ - k * piece_rows_); }
 
   const int64_t rows_, piece_rows_;
-  std::vector<float> shift_, corr_, a_, b_;  // per (image, channel)
+  std::vector<float> shift_, a_, b_;  // per (image, channel); b has corr folded in
 };
 
 // Per reduction: a thread runs the whole of its units, a few at a time,

