@@ -3,33 +3,9 @@
 # The demo must pass, show the passes' work on each model and print a latency
 # row per model for every ISA this CPU runs; and it must fail when its
 # comparison is made impossible to meet.
-set -u
-case_name=$1
-normrt=$2
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
-
-# expect STATUS PATTERN COMMAND...: runs COMMAND, stdout+stderr into $out.
-expect() {
-  want_status=$1 pattern=$2
-  shift 2
-  "$@" >"$out" 2>&1
-  status=$?
-  if [ "$status" -ne "$want_status" ]; then
-    echo "FAIL: '$*' exited $status, expected $want_status"; cat "$out"; exit 1
-  fi
-  if ! grep -q -- "$pattern" "$out"; then
-    echo "FAIL: '$*' output lacks '$pattern'"; cat "$out"; exit 1
-  fi
-}
-
-# has PATTERN / lacks PATTERN: about the last command's output.
-has() {
-  grep -q -- "$1" "$out" || { echo "FAIL: output lacks '$1'"; cat "$out"; exit 1; }
-}
-lacks() {
-  if grep -q -- "$1" "$out"; then echo "FAIL: output has '$1'"; cat "$out"; exit 1; fi
-}
+. "$(dirname "$0")/../tests/cli_lib.sh"
+case_name=$1 normrt=$2
+require_binary "$normrt"
 
 # The ISAs `normrt info` lists as usable ("  avx2: yes").
 usable_isas() {
@@ -40,9 +16,8 @@ case $case_name in
   demo)
     unset NORMRT_ISA
     isas=$(usable_isas)
-    [ -n "$isas" ] || { echo "FAIL: normrt info lists no usable ISA"; exit 1; }
+    [ -n "$isas" ] || fail "normrt info lists no usable ISA"
     expect 0 '^all outputs agree' "$normrt" demo --quick
-    cat "$out"
     # What the passes did (columns: nodes, BN folded, BN left, norms fused,
     # residual+norm, epilogues): every BN but the input one folds; both
     # LayerNorms and all four GroupNorms are fused.
@@ -75,5 +50,5 @@ case $case_name in
     expect 1 '--rtol needs a number' "$normrt" demo --rtol -1
     expect 0 'usage: normrt demo' "$normrt" demo --help ;;
   *)
-    echo "unknown case $case_name"; exit 1 ;;
+    unknown_case "$case_name" ;;
 esac

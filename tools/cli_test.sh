@@ -1,26 +1,9 @@
 #!/bin/sh
 # Checks of the `normrt` CLI's contract: cli_test.sh CASE PATH_TO_NORMRT.
 # Each case asserts the exit status and what the output must name.
-set -u
-case_name=$1
-normrt=$2
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
-
-# expect STATUS PATTERN COMMAND...: runs COMMAND, stdout+stderr into $out.
-expect() {
-  want_status=$1 pattern=$2
-  shift 2
-  "$@" >"$out" 2>&1
-  status=$?
-  if [ "$status" -ne "$want_status" ]; then
-    echo "FAIL: '$*' exited $status, expected $want_status"; cat "$out"; exit 1
-  fi
-  if ! grep -q -- "$pattern" "$out"; then
-    echo "FAIL: '$*' output lacks '$pattern'"; cat "$out"; exit 1
-  fi
-  cat "$out"
-}
+. "$(dirname "$0")/../tests/cli_lib.sh"
+case_name=$1 normrt=$2
+require_binary "$normrt"
 
 case $case_name in
   info)
@@ -40,7 +23,7 @@ case $case_name in
     expect 0 '^group_norm/nhwc_silu/8x128x128x128/g32 ' "$normrt" bench --list >/dev/null
     total=$(wc -l <"$out") unique=$(cut -d' ' -f1 "$out" | sort -u | wc -l)
     if [ "$total" -ne 135 ] || [ "$unique" -ne 135 ]; then
-      echo "FAIL: expected 135 distinct workloads, got $total lines, $unique labels"; exit 1
+      fail "expected 135 distinct workloads, got $total lines, $unique labels"
     fi
     expect 0 '^layer_norm/nchw_over_c/1x96x56x56 .*not available' "$normrt" bench --list --ops layer_norm
     ;;
@@ -62,7 +45,7 @@ PY
     ;;
   bench_json)
     "$normrt" bench --quick --ops layer_norm --isa scalar --threads 1 --format json >"$out" || exit 1
-    /usr/bin/python3 -m json.tool "$out" || { echo "FAIL: not JSON"; cat "$out"; exit 1; }
+    /usr/bin/python3 -m json.tool "$out" || fail_showing_output "not JSON"
     /usr/bin/python3 - "$out" <<'PY' || exit 1
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -75,12 +58,11 @@ assert ok and all(r["isas"][0]["roofline_pct"] > 0 for r in ok), d["results"]
 PY
     ;;
   bench_plot)
-    png=$(mktemp -u).png
-    trap 'rm -f "$out" "$png"' EXIT
+    png=$dir/plot.png
     "$normrt" bench --quick --ops rms_norm --threads 1 --plot "$png" >"$out" 2>&1 || { cat "$out"; exit 1; }
     signature=$(od -An -tx1 -N8 "$png" | tr -d ' \n')
     if [ "$signature" != 89504e470d0a1a0a ]; then
-      echo "FAIL: '$png' is not a PNG (starts with '$signature')"; exit 1
+      fail "'$png' is not a PNG (starts with '$signature')"
     fi
     # Without gnuplot: a clear error before anything is measured.
     expect 1 'needs gnuplot' env PATH=/nonexistent "$normrt" bench --quick --plot "$png" ;;
@@ -96,5 +78,5 @@ PY
     expect 0 'bench' "$normrt" --help
     expect 1 'usage: normrt' "$normrt" ;;
   *)
-    echo "unknown case $case_name"; exit 1 ;;
+    unknown_case "$case_name" ;;
 esac

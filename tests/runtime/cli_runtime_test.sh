@@ -1,46 +1,34 @@
 #!/bin/sh
 # `normrt run` and `normrt test-data` contracts: cli_runtime_test.sh CASE NORMRT TESTDATA.
-set -u
+. "$(dirname "$0")/../cli_lib.sh"
 case_name=$1 normrt=$2 data=$3
-out=$(mktemp) dir=$(mktemp -d)
-trap 'rm -rf "$out" "$dir"' EXIT
-
-# expect STATUS PATTERN COMMAND...
-expect() {
-  want_status=$1 pattern=$2
-  shift 2
-  "$@" >"$out" 2>&1
-  status=$?
-  if [ "$status" -ne "$want_status" ]; then
-    echo "FAIL: '$*' exited $status, expected $want_status"; cat "$out"; exit 1
-  fi
-  if ! grep -q -- "$pattern" "$out"; then
-    echo "FAIL: '$*' output lacks '$pattern'"; cat "$out"; exit 1
-  fi
-  cat "$out"
-}
+require_binary "$normrt"
 
 t=$data/node/test_gemm_alpha
+
+# test_data_dir DEST EXPECTED_OUTPUT_PB: a test-data directory holding $t's
+# model and inputs with EXPECTED_OUTPUT_PB as its expected output.
+test_data_dir() {
+  mkdir -p "$1/test_data_set_0"
+  cp "$t/model.onnx" "$1/"
+  cp "$t"/test_data_set_0/input_*.pb "$1/test_data_set_0/"
+  cp "$2" "$1/test_data_set_0/output_0.pb"
+}
+
 case $case_name in
   test_data_pass)
     expect 0 '^passed: 1 of 1 outputs' "$normrt" test-data "$t" ;;
   test_data_mismatch)
     # The same model against another test's expected output must fail.
-    mkdir -p "$dir/test_data_set_0"
-    cp "$t/model.onnx" "$dir/"
-    cp "$t"/test_data_set_0/input_*.pb "$dir/test_data_set_0/"
-    cp "$data/node/test_gemm_beta/test_data_set_0/output_0.pb" "$dir/test_data_set_0/"
-    expect 1 'FAIL: test_data_set_0 output' "$normrt" test-data "$dir" ;;
+    test_data_dir "$dir/wrong" "$data/node/test_gemm_beta/test_data_set_0/output_0.pb"
+    expect 1 'FAIL: test_data_set_0 output' "$normrt" test-data "$dir/wrong" ;;
   run_save_outputs)
     # Saved outputs are TensorProto files named after the outputs that
     # test-data accepts as expected outputs.
     expect 0 "^output 'y': float32 \[3,4\]" "$normrt" run "$t/model.onnx" \
       --input "$t/test_data_set_0/input_0.pb" --input b="$t/test_data_set_0/input_1.pb" \
       --input "$t/test_data_set_0/input_2.pb" --save-outputs "$dir/saved"
-    mkdir -p "$dir/copy/test_data_set_0"
-    cp "$t/model.onnx" "$dir/copy/"
-    cp "$t"/test_data_set_0/input_*.pb "$dir/copy/test_data_set_0/"
-    cp "$dir/saved/output_0.pb" "$dir/copy/test_data_set_0/"
+    test_data_dir "$dir/copy" "$dir/saved/output_0.pb"
     expect 0 '^passed' "$normrt" test-data "$dir/copy" ;;
   run_random_repeat)
     expect 0 '^latency over 5 runs: median' "$normrt" run "$t/model.onnx" --random-inputs 1 \
@@ -53,5 +41,5 @@ case $case_name in
     expect 1 "input 'a'" "$normrt" run "$t/model.onnx"
     expect 1 "cannot open model file" "$normrt" run "$dir/none.onnx"
     expect 1 "unknown option" "$normrt" run "$t/model.onnx" --bogus ;;
-  *) echo "unknown case $case_name"; exit 2 ;;
+  *) unknown_case "$case_name" ;;
 esac
