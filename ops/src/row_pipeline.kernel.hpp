@@ -135,7 +135,7 @@ struct RowOutput {
 };
 
 // 16 zeros then 16 ones: loaded at kMaxWidth - W + k, the last k of W lanes
-// are 1 (a mask that multiplies, so it works for every Vec). Not inline:
+// are 1 (the new elements of an overlapping last vector). Not inline:
 // g++ emits inline variables as unique globals, which the per-ISA objects
 // could not localize (duplicate symbols across ISAs).
 constexpr int64_t kMaxWidth = 16;
@@ -202,14 +202,11 @@ Moments row_sweep(const Src src, float shift, const float* nx, float* ny, const 
     const bool overlap = n >= W;
     if constexpr (kStats) {
       if (Src::kRereadable && overlap) {
-        const R keep = V::load(kTailKeep + kMaxWidth - W + rest);
-        if constexpr (Out::kCentered) {
-          const R d = (src.full(n - W) - s) * keep;
-          a = a + d;
-          q = V::fma(d, d, q);
-        } else {
-          const R v = src.full(n - W) * keep;
-          q = V::fma(v, v, q);
+        if constexpr (W > 1) {  // (W == 1 never has a tail)
+          // Lanes already counted read as the shift (RMS: 0), so they add 0
+          // exactly, whatever they hold (a multiplying mask would turn Inf into NaN).
+          const auto fresh = V::load(kTailKeep + kMaxWidth - W + rest) > V::splat(0.f);
+          stat(xsimd::select(fresh, src.full(n - W), Out::kCentered ? s : V::splat(0.f)), a, q);
         }
       } else {
         stat(src.tail(i, rest, Out::kCentered ? shift : 0.f), a, q);
