@@ -87,20 +87,10 @@ void run_reduce(const ReducePlan& p, RunContext& rc) {
   }
 }
 
-// The reduction axes, from an attribute before `input_since`, an input after.
-std::vector<int64_t> reduce_axes(const PrepareContext& ctx, int input_since) {
-  if (ctx.node.opset < input_since) {
-    require_inputs(ctx, 1, 1);
-    return ctx.node.attr_ints("axes");
-  }
-  require_inputs(ctx, 1, 2);
-  return has_input(ctx, 1) ? known_ints(ctx, 1, "axes") : std::vector<int64_t>{};
-}
-
 CreateFn reduction(Reduce op, bool float_only) {
   return [=](const PrepareContext& ctx, std::vector<TensorInfo>& out) -> std::unique_ptr<OpKernel> {
     const int input_since = ctx.node.op_type == "ReduceSum" ? 13 : 18;
-    const auto raw_axes = reduce_axes(ctx, input_since);
+    const auto raw_axes = axes_attr_or_input(ctx, input_since, /*required=*/false);
     const TensorInfo& x = float_only ? input(ctx, 0, "data", {DType::f32})
                                      : input(ctx, 0, "data", {DType::f32, DType::i64, DType::i32});
     const auto rank = int64_t(x.dims.size());

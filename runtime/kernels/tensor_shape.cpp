@@ -148,19 +148,10 @@ std::unique_ptr<OpKernel> create_flatten(const PrepareContext& ctx, std::vector<
 }
 
 // Axes of Squeeze/Unsqueeze: an attribute before opset 13, an input since.
-std::vector<int64_t> axes_of(const PrepareContext& ctx, bool required) {
-  if (ctx.node.opset < 13) {
-    require_inputs(ctx, 1, 1);
-    if (required && !ctx.node.has("axes")) fail(ctx, "attribute 'axes' is required");
-    return ctx.node.attr_ints("axes");
-  }
-  require_inputs(ctx, required ? 2 : 1, 2);
-  if (!has_input(ctx, 1)) return {};
-  return known_ints(ctx, 1, "axes");
-}
+constexpr int kAxesInputSince = 13;
 
 std::unique_ptr<OpKernel> create_squeeze(const PrepareContext& ctx, std::vector<TensorInfo>& out) {
-  const auto raw_axes = axes_of(ctx, /*required=*/false);
+  const auto raw_axes = axes_attr_or_input(ctx, kAxesInputSince, /*required=*/false);
   const TensorInfo& data = input(ctx, 0, "data");
   const auto rank = int64_t(data.dims.size());
   const auto axes = normalize_axes(ctx, raw_axes, rank, "axes");
@@ -181,7 +172,7 @@ std::unique_ptr<OpKernel> create_squeeze(const PrepareContext& ctx, std::vector<
 
 std::unique_ptr<OpKernel> create_unsqueeze(const PrepareContext& ctx,
                                            std::vector<TensorInfo>& out) {
-  const auto raw_axes = axes_of(ctx, /*required=*/true);
+  const auto raw_axes = axes_attr_or_input(ctx, kAxesInputSince, /*required=*/true);
   const TensorInfo& data = input(ctx, 0, "data");
   const auto rank = int64_t(data.dims.size() + raw_axes.size());
   const auto axes = normalize_axes(ctx, raw_axes, rank, "axes");

@@ -145,6 +145,17 @@ std::vector<int64_t> known_ints(const PrepareContext& ctx, std::size_t i, const 
   return v;
 }
 
+std::vector<int64_t> axes_attr_or_input(const PrepareContext& ctx, int input_since,
+                                        bool required) {
+  if (ctx.node.opset < input_since) {
+    require_inputs(ctx, 1, 1);
+    if (required && !ctx.node.has("axes")) fail(ctx, "attribute 'axes' is required");
+    return ctx.node.attr_ints("axes");
+  }
+  require_inputs(ctx, required ? 2 : 1, 2);
+  return has_input(ctx, 1) ? known_ints(ctx, 1, "axes") : std::vector<int64_t>{};
+}
+
 int64_t view_int(const TensorView& v, int64_t i) {
   switch (v.dtype) {
     case DType::i64: return v.as<const int64_t>()[i];

@@ -60,6 +60,11 @@ bool broadcasts_to(const Dims& from, const Dims& to);
 const Tensor* known(const PrepareContext& ctx, std::size_t i);
 // An int32/int64 input as int64s; fails when unknown at prepare time.
 std::vector<int64_t> known_ints(const PrepareContext& ctx, std::size_t i, const char* what);
+// The `axes` of Squeeze/Unsqueeze/Reduce*: an attribute before opset
+// `input_since`, the optional input 1 since; checks the input count for the
+// node's opset. Empty when absent, an error when `required` and absent.
+std::vector<int64_t> axes_attr_or_input(const PrepareContext& ctx, int input_since,
+                                        bool required);
 // Reads element i of an int or float view as int64 / double (scalars at run time).
 int64_t view_int(const TensorView& v, int64_t i = 0);
 double view_double(const TensorView& v, int64_t i = 0);
