@@ -167,8 +167,10 @@ void expect_error(const TestNode& t, const std::vector<In>& ins, const std::stri
 
 // ---- references (double, spatial dims padded to 3 with unit axes) ---------------
 
+using Pos = std::array<int64_t, 3>;  // a position or extent in the 3 padded spatial axes
+
 struct Geo {  // per spatial axis, always 3 entries
-  std::array<int64_t, 3> in{1, 1, 1}, out{1, 1, 1}, k{1, 1, 1}, s{1, 1, 1}, d{1, 1, 1}, pb{0, 0, 0};
+  Pos in{1, 1, 1}, out{1, 1, 1}, k{1, 1, 1}, s{1, 1, 1}, d{1, 1, 1}, pb{0, 0, 0};
 };
 
 Geo geometry(const Dims& in_spatial, const Dims& out_spatial, const Dims& k, const Dims& s,
@@ -188,6 +190,35 @@ Geo geometry(const Dims& in_spatial, const Dims& out_spatial, const Dims& k, con
 
 Dims spatial(const Dims& d) { return Dims(d.begin() + 2, d.end()); }
 
+// Calls f(p) for every p in [0, extent), row-major.
+template <class F>
+void for_each_pos(const Pos& extent, F f) {
+  for (int64_t p0 = 0; p0 < extent[0]; ++p0)
+    for (int64_t p1 = 0; p1 < extent[1]; ++p1)
+      for (int64_t p2 = 0; p2 < extent[2]; ++p2) f(Pos{p0, p1, p2});
+}
+
+// Where tap t of position p lands: p*s - pb + t*d per axis (an input position
+// for Conv and pools, an output position for the scatter form of ConvTranspose).
+Pos tap_pos(const Geo& g, const Pos& p, const Pos& t) {
+  Pos r;
+  for (std::size_t a = 0; a < 3; ++a) r[a] = p[a] * g.s[a] - g.pb[a] + t[a] * g.d[a];
+  return r;
+}
+
+bool inside(const Pos& p, const Pos& extent) {
+  for (std::size_t a = 0; a < 3; ++a)
+    if (p[a] < 0 || p[a] >= extent[a]) return false;
+  return true;
+}
+
+int64_t volume(const Pos& extent) { return extent[0] * extent[1] * extent[2]; }
+
+// Row-major index of p within one [extent] plane, offset by `plane` whole planes.
+std::size_t at(int64_t plane, const Pos& p, const Pos& extent) {
+  return std::size_t(plane * volume(extent) + (p[0] * extent[1] + p[1]) * extent[2] + p[2]);
+}
+
 // Y[n, m, o] = B[m] + sum_{c in group(m), t} X[n, c, o*s - pb + t*d] * W[m, c', t]
 std::vector<double> conv_ref(const In& x, const In& w, const Vec* bias, int64_t group,
                              const Dims& out_dims, const Dims& s, const Dims& d, const Dims& pb) {
@@ -197,25 +228,17 @@ std::vector<double> conv_ref(const In& x, const In& w, const Vec* bias, int64_t 
   std::vector<double> y;
   for (int64_t n = 0; n < n_batch; ++n)
     for (int64_t m = 0; m < maps; ++m)
-      for (int64_t o0 = 0; o0 < g.out[0]; ++o0)
-        for (int64_t o1 = 0; o1 < g.out[1]; ++o1)
-          for (int64_t o2 = 0; o2 < g.out[2]; ++o2) {
-            double acc = bias ? (*bias)[std::size_t(m)] : 0.0;
-            for (int64_t c = 0; c < cg; ++c)
-              for (int64_t t0 = 0; t0 < g.k[0]; ++t0)
-                for (int64_t t1 = 0; t1 < g.k[1]; ++t1)
-                  for (int64_t t2 = 0; t2 < g.k[2]; ++t2) {
-                    const int64_t i0 = o0 * g.s[0] - g.pb[0] + t0 * g.d[0];
-                    const int64_t i1 = o1 * g.s[1] - g.pb[1] + t1 * g.d[1];
-                    const int64_t i2 = o2 * g.s[2] - g.pb[2] + t2 * g.d[2];
-                    if (i0 < 0 || i1 < 0 || i2 < 0 || i0 >= g.in[0] || i1 >= g.in[1] || i2 >= g.in[2]) continue;
-                    const int64_t ci = (m / mg) * cg + c;
-                    const double xv = x.data[std::size_t((((n * c_in + ci) * g.in[0] + i0) * g.in[1] + i1) * g.in[2] + i2)];
-                    const double wv = w.data[std::size_t((((m * cg + c) * g.k[0] + t0) * g.k[1] + t1) * g.k[2] + t2)];
-                    acc += xv * wv;
-                  }
-            y.push_back(acc);
-          }
+      for_each_pos(g.out, [&](const Pos& o) {
+        double acc = bias ? (*bias)[std::size_t(m)] : 0.0;
+        for (int64_t c = 0; c < cg; ++c)
+          for_each_pos(g.k, [&](const Pos& t) {
+            const Pos i = tap_pos(g, o, t);
+            if (!inside(i, g.in)) return;
+            const int64_t ci = (m / mg) * cg + c;
+            acc += double(x.data[at(n * c_in + ci, i, g.in)]) * double(w.data[at(m * cg + c, t, g.k)]);
+          });
+        y.push_back(acc);
+      });
   return y;
 }
 
@@ -226,26 +249,20 @@ std::vector<double> conv_transpose_ref(const In& x, const In& w, const Vec* bias
   const int64_t n_batch = x.dims[0], c_in = x.dims[1], mg = w.dims[1], maps = mg * group;
   const int64_t cg = c_in / group;
   const Geo g = geometry(spatial(x.dims), spatial(out_dims), spatial(w.dims), s, d, pb);
-  const std::size_t plane = std::size_t(g.out[0] * g.out[1] * g.out[2]);
+  const std::size_t plane = std::size_t(volume(g.out));
   std::vector<double> y(std::size_t(n_batch * maps) * plane, 0.0);
   for (int64_t n = 0; n < n_batch; ++n)
     for (int64_t c = 0; c < c_in; ++c)
-      for (int64_t i0 = 0; i0 < g.in[0]; ++i0)
-        for (int64_t i1 = 0; i1 < g.in[1]; ++i1)
-          for (int64_t i2 = 0; i2 < g.in[2]; ++i2)
-            for (int64_t mo = 0; mo < mg; ++mo)
-              for (int64_t t0 = 0; t0 < g.k[0]; ++t0)
-                for (int64_t t1 = 0; t1 < g.k[1]; ++t1)
-                  for (int64_t t2 = 0; t2 < g.k[2]; ++t2) {
-                    const int64_t o0 = i0 * g.s[0] - g.pb[0] + t0 * g.d[0];
-                    const int64_t o1 = i1 * g.s[1] - g.pb[1] + t1 * g.d[1];
-                    const int64_t o2 = i2 * g.s[2] - g.pb[2] + t2 * g.d[2];
-                    if (o0 < 0 || o1 < 0 || o2 < 0 || o0 >= g.out[0] || o1 >= g.out[1] || o2 >= g.out[2]) continue;
-                    const int64_t m = (c / cg) * mg + mo;
-                    const double xv = x.data[std::size_t((((n * c_in + c) * g.in[0] + i0) * g.in[1] + i1) * g.in[2] + i2)];
-                    const double wv = w.data[std::size_t((((c * mg + mo) * g.k[0] + t0) * g.k[1] + t1) * g.k[2] + t2)];
-                    y[std::size_t(n * maps + m) * plane + std::size_t((o0 * g.out[1] + o1) * g.out[2] + o2)] += xv * wv;
-                  }
+      for_each_pos(g.in, [&](const Pos& i) {
+        for (int64_t mo = 0; mo < mg; ++mo)
+          for_each_pos(g.k, [&](const Pos& t) {
+            const Pos o = tap_pos(g, i, t);
+            if (!inside(o, g.out)) return;
+            const int64_t m = (c / cg) * mg + mo;
+            y[at(n * maps + m, o, g.out)] +=
+                double(x.data[at(n * c_in + c, i, g.in)]) * double(w.data[at(c * mg + mo, t, g.k)]);
+          });
+      });
   if (bias)
     for (std::size_t i = 0; i < y.size(); ++i) y[i] += (*bias)[(i / plane) % std::size_t(maps)];
   return y;
@@ -258,33 +275,27 @@ enum class PoolRef { max, avg_include, avg_exclude };
 std::vector<double> pool_ref(const In& x, PoolRef kind, const Dims& out_dims, const Dims& k,
                              const Dims& s, const Dims& d, const Dims& pb, const Dims& pe) {
   const Geo g = geometry(spatial(x.dims), spatial(out_dims), k, s, d, pb);
-  std::array<int64_t, 3> limit{1, 1, 1};  // end of the explicitly padded input
+  Pos limit{1, 1, 1};  // end of the explicitly padded input
   const std::size_t off = 3 - k.size();
   for (std::size_t i = 0; i < k.size(); ++i) limit[off + i] = g.in[off + i] + pe[i];
   std::vector<double> y;
   for (int64_t p = 0; p < x.dims[0] * x.dims[1]; ++p)
-    for (int64_t o0 = 0; o0 < g.out[0]; ++o0)
-      for (int64_t o1 = 0; o1 < g.out[1]; ++o1)
-        for (int64_t o2 = 0; o2 < g.out[2]; ++o2) {
-          double best = -INFINITY, sum = 0.0;
-          int64_t inside = 0, padded = 0;
-          for (int64_t t0 = 0; t0 < g.k[0]; ++t0)
-            for (int64_t t1 = 0; t1 < g.k[1]; ++t1)
-              for (int64_t t2 = 0; t2 < g.k[2]; ++t2) {
-                const int64_t i0 = o0 * g.s[0] - g.pb[0] + t0 * g.d[0];
-                const int64_t i1 = o1 * g.s[1] - g.pb[1] + t1 * g.d[1];
-                const int64_t i2 = o2 * g.s[2] - g.pb[2] + t2 * g.d[2];
-                if (i0 < limit[0] && i1 < limit[1] && i2 < limit[2]) ++padded;
-                if (i0 < 0 || i1 < 0 || i2 < 0 || i0 >= g.in[0] || i1 >= g.in[1] || i2 >= g.in[2]) continue;
-                const double v = x.data[std::size_t(((p * g.in[0] + i0) * g.in[1] + i1) * g.in[2] + i2)];
-                best = std::max(best, v);
-                sum += v;
-                ++inside;
-              }
-          y.push_back(kind == PoolRef::max ? best
-                      : kind == PoolRef::avg_include ? sum / double(padded)
-                                                     : sum / double(inside));
-        }
+    for_each_pos(g.out, [&](const Pos& o) {
+      double best = -INFINITY, sum = 0.0;
+      int64_t inside_taps = 0, padded = 0;
+      for_each_pos(g.k, [&](const Pos& t) {
+        const Pos i = tap_pos(g, o, t);
+        if (i[0] < limit[0] && i[1] < limit[1] && i[2] < limit[2]) ++padded;
+        if (!inside(i, g.in)) return;
+        const double v = x.data[at(p, i, g.in)];
+        best = std::max(best, v);
+        sum += v;
+        ++inside_taps;
+      });
+      y.push_back(kind == PoolRef::max ? best
+                  : kind == PoolRef::avg_include ? sum / double(padded)
+                                                 : sum / double(inside_taps));
+    });
   return y;
 }
 
