@@ -15,78 +15,101 @@ inline float affine_one(float x, float a, float b) {
   return activate<simd::scalar_arch, act>(std::fma(x, a, b));
 }
 
+// Elements before y + j is aligned for a streaming store (0 when not streaming).
+template <class A, bool nt>
+int64_t stream_head(const float* y, int64_t n) {
+  if constexpr (!nt) {
+    return 0;
+  } else {
+    constexpr auto W = std::uintptr_t(simd::Vec<A>::width);
+    const std::uintptr_t lane = (reinterpret_cast<std::uintptr_t>(y) / sizeof(float)) % W;
+    return std::min<int64_t>(n, int64_t((W - lane) % W));
+  }
+}
+
+// A whole output vector: streamed past the cache (nt), or stored.
+template <class A, bool nt>
+inline void put(float* p, typename simd::Vec<A>::reg v) {
+  if constexpr (nt) simd::Vec<A>::stream(p, v); else simd::Vec<A>::store(p, v);
+}
+
 // y[j] = act(x[j] * a + b): one channel's span, scalar scale and shift.
-template <class A, Activation act>
+template <class A, Activation act, bool nt>
 void affine_span(const float* x, float* y, int64_t n, float a, float b) {
   using V = simd::Vec<A>;
   using R = typename V::reg;
   constexpr int64_t W = V::width;
   const R va = V::splat(a), vb = V::splat(b);
-  int64_t j = 0;
+  int64_t j = stream_head<A, nt>(y, n);
+  for (int64_t i = 0; i < j; ++i) y[i] = affine_one<act>(x[i], a, b);
   for (; j + 4 * W <= n; j += 4 * W) {
     const R o0 = activate<A, act>(V::fma(V::load(x + j), va, vb));
     const R o1 = activate<A, act>(V::fma(V::load(x + j + W), va, vb));
     const R o2 = activate<A, act>(V::fma(V::load(x + j + 2 * W), va, vb));
     const R o3 = activate<A, act>(V::fma(V::load(x + j + 3 * W), va, vb));
-    V::store(y + j, o0);
-    V::store(y + j + W, o1);
-    V::store(y + j + 2 * W, o2);
-    V::store(y + j + 3 * W, o3);
+    put<A, nt>(y + j, o0);
+    put<A, nt>(y + j + W, o1);
+    put<A, nt>(y + j + 2 * W, o2);
+    put<A, nt>(y + j + 3 * W, o3);
   }
-  for (; j + W <= n; j += W) V::store(y + j, activate<A, act>(V::fma(V::load(x + j), va, vb)));
+  for (; j + W <= n; j += W) put<A, nt>(y + j, activate<A, act>(V::fma(V::load(x + j), va, vb)));
   for (; j < n; ++j) y[j] = affine_one<act>(x[j], a, b);
 }
 
 // y[j] = act(x[j] * a[j] + b[j]): one position's channels, per-channel scale
 // and shift read from the (L1-resident) parameter arrays.
-template <class A, Activation act>
+template <class A, Activation act, bool nt>
 void affine_channels(const float* x, float* y, int64_t n, const float* a, const float* b) {
   using V = simd::Vec<A>;
   using R = typename V::reg;
   constexpr int64_t W = V::width;
-  int64_t j = 0;
+  auto out = [&](int64_t j) {
+    return activate<A, act>(V::fma(V::load(x + j), V::load(a + j), V::load(b + j)));
+  };
+  int64_t j = stream_head<A, nt>(y, n);
+  for (int64_t i = 0; i < j; ++i) y[i] = affine_one<act>(x[i], a[i], b[i]);
   for (; j + 4 * W <= n; j += 4 * W) {
-    const R o0 = activate<A, act>(V::fma(V::load(x + j), V::load(a + j), V::load(b + j)));
-    const R o1 = activate<A, act>(
-        V::fma(V::load(x + j + W), V::load(a + j + W), V::load(b + j + W)));
-    const R o2 = activate<A, act>(
-        V::fma(V::load(x + j + 2 * W), V::load(a + j + 2 * W), V::load(b + j + 2 * W)));
-    const R o3 = activate<A, act>(
-        V::fma(V::load(x + j + 3 * W), V::load(a + j + 3 * W), V::load(b + j + 3 * W)));
-    V::store(y + j, o0);
-    V::store(y + j + W, o1);
-    V::store(y + j + 2 * W, o2);
-    V::store(y + j + 3 * W, o3);
+    const R o0 = out(j), o1 = out(j + W), o2 = out(j + 2 * W), o3 = out(j + 3 * W);
+    put<A, nt>(y + j, o0);
+    put<A, nt>(y + j + W, o1);
+    put<A, nt>(y + j + 2 * W, o2);
+    put<A, nt>(y + j + 3 * W, o3);
   }
-  for (; j + W <= n; j += W) {
-    V::store(y + j, activate<A, act>(V::fma(V::load(x + j), V::load(a + j), V::load(b + j))));
-  }
+  for (; j + W <= n; j += W) put<A, nt>(y + j, out(j));
   for (; j < n; ++j) y[j] = affine_one<act>(x[j], a[j], b[j]);
 }
 
 // NCHW planes [b, e) (one scale per plane) or NHWC positions [b, e) (a
 // vector of scales per position).
-template <class A, Activation act, Layout L>
+template <class A, Activation act, Layout L, bool nt>
 void bn_range(const BatchNormArgs& a, int64_t b, int64_t e) {
   for (int64_t t = b; t < e; ++t) {
     if constexpr (L == Layout::nchw) {
       const int64_t ch = t % a.c;
-      affine_span<A, act>(a.x + t * a.spatial, a.y + t * a.spatial, a.spatial, a.scale[ch],
-                          a.shift[ch]);
+      affine_span<A, act, nt>(a.x + t * a.spatial, a.y + t * a.spatial, a.spatial, a.scale[ch],
+                              a.shift[ch]);
     } else {
-      affine_channels<A, act>(a.x + t * a.c, a.y + t * a.c, a.c, a.scale, a.shift);
+      affine_channels<A, act, nt>(a.x + t * a.c, a.y + t * a.c, a.c, a.scale, a.shift);
     }
+  }
+  if constexpr (nt) simd::Vec<A>::stream_fence();
+}
+
+template <class A, Layout L, bool nt>
+void bn_apply_as(const BatchNormArgs& a, int64_t b, int64_t e) {
+  switch (a.act) {
+    case Activation::relu: return bn_range<A, Activation::relu, L, nt>(a, b, e);
+    case Activation::silu: return bn_range<A, Activation::silu, L, nt>(a, b, e);
+    default: return bn_range<A, Activation::none, L, nt>(a, b, e);
   }
 }
 
-// The epilogue is a template parameter, so each loop body is branch-free.
+// The epilogue and the store are template parameters, so each loop body is
+// branch-free.
 template <class A, Layout L>
-void bn_apply(const BatchNormArgs& a, int64_t b, int64_t e) {
-  switch (a.act) {
-    case Activation::relu: return bn_range<A, Activation::relu, L>(a, b, e);
-    case Activation::silu: return bn_range<A, Activation::silu, L>(a, b, e);
-    default: return bn_range<A, Activation::none, L>(a, b, e);
-  }
+void bn_apply(const BatchNormArgs& a, int64_t b, int64_t e, bool stream) {
+  if (stream && simd::Vec<A>::can_stream) return bn_apply_as<A, L, true>(a, b, e);
+  bn_apply_as<A, L, false>(a, b, e);
 }
 
 template <class A>

@@ -127,12 +127,23 @@ void lrn_tiles_impl(const LrnArgs& a, const LrnCoeffs& co, int64_t t0, int64_t t
 template <class A, LrnPower P>
 void lrn_rows_impl(const LrnArgs& a, const LrnCoeffs& co, int64_t r0, int64_t r1) {
   const int64_t c = a.c, half = lrn_half_window(a);
-  // [half zeros | c squares | half zeros | a vector of slack for whole-vector
-  // reads]: channel ch's window starts at pad[ch].
-  std::vector<float> pad(std::size_t(c + 2 * half) + simd::Vec<A>::width, 0.f);
-  for (int64_t r = r0; r < r1; ++r) {
-    square_span<A>(a.x + r * c, &pad[std::size_t(half)], c);
-    window_divide<A, P>(a.x + r * c, a.y + r * c, c, pad.data(), 1, 2 * half + 1, co);
+  // Per row: [half zeros | c squares | half zeros | a vector of slack for
+  // whole-vector reads]: channel ch's window starts at pad[ch]. A batch of
+  // rows is squared before any is summed: reading a square right after its
+  // store, at a shifted offset, cannot be forwarded from the store buffer
+  // and stalled every window (NHWC ran 20% slower than NCHW).
+  const int64_t stride = c + 2 * half + int64_t(simd::Vec<A>::width);
+  const int64_t batch = std::clamp<int64_t>(4096 / stride, 1, 64);
+  std::vector<float> pad(std::size_t(stride * batch), 0.f);
+  for (int64_t b0 = r0; b0 < r1; b0 += batch) {
+    const int64_t b1 = std::min(r1, b0 + batch);
+    for (int64_t r = b0; r < b1; ++r) {
+      square_span<A>(a.x + r * c, &pad[std::size_t((r - b0) * stride + half)], c);
+    }
+    for (int64_t r = b0; r < b1; ++r) {
+      window_divide<A, P>(a.x + r * c, a.y + r * c, c, &pad[std::size_t((r - b0) * stride)], 1,
+                          2 * half + 1, co);
+    }
   }
 }
 

@@ -122,6 +122,23 @@ TEST_P(BatchNormTest, InPlaceMatchesOutOfPlace) {
   }
 }
 
+// Outputs over 16 MiB take the non-temporal store path (batch_norm.cpp):
+// spans whose start is not vector-aligned (odd spatial, misaligned buffers),
+// several threads, in place too, checked like every other shape.
+TEST_P(BatchNormTest, StreamedLargeOutputs) {
+  for (Layout layout : {Layout::nchw, Layout::nhwc}) {
+    const Problem p{2, 35, 60013, layout, Activation::relu};  // 16.8 MB of y
+    const auto total = std::size_t(p.n * p.c * p.spatial);
+    Buffer x = random_buffer(total, 17), y(total);
+    const Buffer scale = random_buffer(std::size_t(p.c), 18, -2.f, 2.f);
+    const Buffer shift = random_buffer(std::size_t(p.c), 19);
+    ops::batch_norm_apply(make_args(p, x.data(), y.data(), scale.data(), shift.data()), exec(3));
+    ASSERT_TRUE(check_apply(p, x.data(), y.data(), scale.data(), shift.data())) << int(layout);
+    ops::batch_norm_apply(make_args(p, x.data(), x.data(), scale.data(), shift.data()), exec(2));
+    EXPECT_TRUE(bitwise_equal(x.data(), y.data(), total));
+  }
+}
+
 TEST_P(BatchNormTest, NanAndInfStayInTheirElement) {
   // Every activation too: a NaN must survive ReLU (max(NaN, 0) is 0 on x86 if
   // the operands are taken in the wrong order).

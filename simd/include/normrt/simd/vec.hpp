@@ -87,6 +87,34 @@ struct Vec {
     std::memcpy(p, buf, n * sizeof(float));
   }
   static reg splat(float x) { return reg(x); }
+  // Non-temporal store of a whole vector to p, aligned to `width` floats:
+  // the line goes to DRAM without being read first or evicting the cache
+  // (outputs far larger than the cache). Plain store where the ISA has no
+  // such store; stream_fence() orders them before other threads read.
+  static constexpr bool can_stream =
+#if defined(__x86_64__) || defined(__i386__)
+      true;
+#else
+      false;
+#endif
+  static void stream(float* p, reg v) {
+#if defined(__x86_64__) || defined(__i386__)
+    if constexpr (width == 16) {
+      _mm512_stream_ps(p, v);
+    } else if constexpr (width == 8) {
+      _mm256_stream_ps(p, v);
+    } else {
+      _mm_stream_ps(p, v);
+    }
+#else
+    v.store_aligned(p);
+#endif
+  }
+  static void stream_fence() {
+#if defined(__x86_64__) || defined(__i386__)
+    _mm_sfence();
+#endif
+  }
   static reg fma(reg a, reg b, reg c) { return xsimd::fma(a, b, c); }
   static reg sqrt(reg a) { return xsimd::sqrt(a); }
   // 1 / sqrt(a) without the divider, for 0 < a < inf (rsqrt(inf) is NaN):
@@ -111,7 +139,7 @@ struct Vec {
     steps = 3;
 #endif
     const reg half_a = a * reg(0.5f);
-    for (int i = 0; i < steps; ++i) r = r * xsimd::fma(-(half_a * r), r, reg(1.5f));
+    for (int i = 0; i < steps; ++i) r = r * xsimd::fnma(half_a * r, r, reg(1.5f));
     return r;
   }
   static reg min(reg a, reg b) { return xsimd::min(a, b); }
@@ -153,6 +181,9 @@ struct Vec<scalar_arch> {
   static reg load_tail(const float*, std::size_t, float fill = 0.0f) { return fill; }
   static void store_tail(float*, reg, std::size_t) {}
   static reg splat(float x) { return x; }
+  static constexpr bool can_stream = false;
+  static void stream(float* p, reg v) { *p = v; }
+  static void stream_fence() {}
   static reg fma(reg a, reg b, reg c) { return a * b + c; }
   static reg sqrt(reg a) { return std::sqrt(a); }
   static reg rsqrt(reg a) { return 1.f / std::sqrt(a); }
