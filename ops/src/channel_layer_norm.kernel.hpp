@@ -9,6 +9,7 @@
 // channels are all equal gets exactly beta), fp32 partial sums of kLaneChunk
 // channels, and a second moments pass around the refined shift when any lane's
 // shift was not within a std of its mean (or a lane is NaN / Inf).
+#include "exact_fma.kernel.hpp"
 #include "norm_math.kernel.hpp"
 #include "row_norm.table.hpp"
 
@@ -55,7 +56,7 @@ void channel_ln_block(const ChannelLayerNormArgs& a, const float* x, float* y, f
         for (int v = 0; v < kV; ++v) {
           const R d = ld(x + c * hw, v) - shift[v];
           pa[v] = pa[v] + d;
-          pq[v] = V::fma(d, d, pq[v]);
+          pq[v] = exact_fma<A>(d, d, pq[v]);
         }
       }
       for (int v = 0; v < kV; ++v) s1[v] = s1[v] + pa[v], s2[v] = s2[v] + pq[v];
@@ -92,8 +93,8 @@ void channel_ln_block(const ChannelLayerNormArgs& a, const float* x, float* y, f
   for (int64_t c = 0; c < C; ++c) {
     const R g = V::splat(a.gamma ? a.gamma[c] : 1.f), b = V::splat(a.beta ? a.beta[c] : 0.f);
     for (int v = 0; v < kV; ++v) {
-      const R t = V::fma(ld(x + c * hw, v) - shift[v], rstd[v], ncr[v]);
-      st(y + c * hw, v, V::fma(t, g, b));
+      const R t = exact_fma<A>(ld(x + c * hw, v) - shift[v], rstd[v], ncr[v]);
+      st(y + c * hw, v, exact_fma<A>(t, g, b));
     }
   }
 }

@@ -22,6 +22,7 @@
 // shift_is_close); fp32 lane sums are folded into double every kLaneChunk
 // floats a lane. With a fused residual the statistics pass computes
 // s = x + skip (+ bias), stores it and accumulates it in one go.
+#include "exact_fma.kernel.hpp"
 #include "norm_math.kernel.hpp"
 #include "row_norm.table.hpp"
 
@@ -116,14 +117,14 @@ struct RowOutput {
     const bool full = m == V::width;
     R t;
     if constexpr (kLn) {
-      t = V::fma(x - shift, rstd, ncr);
+      t = exact_fma<A>(x - shift, rstd, ncr);
     } else {
       t = x * rstd;
     }
     if constexpr (kGamma) {
       const R g = full ? V::load(gamma + j) : V::load_tail(gamma + j, m);
       if constexpr (kBeta) {
-        t = V::fma(t, g, full ? V::load(beta + j) : V::load_tail(beta + j, m));
+        t = exact_fma<A>(t, g, full ? V::load(beta + j) : V::load_tail(beta + j, m));
       } else {
         t = t * g;
       }
@@ -159,9 +160,9 @@ Moments row_sweep(const Src src, float shift, const float* nx, float* ny, const 
     if constexpr (Out::kCentered) {
       const R d = v - s;
       a = a + d;
-      q = V::fma(d, d, q);
+      q = exact_fma<A>(d, d, q);
     } else {
-      q = V::fma(v, v, q);
+      q = exact_fma<A>(v, v, q);
     }
   };
   auto norm = [&](int64_t j) { V::store(ny + j, out(V::load(nx + j), j)); };
