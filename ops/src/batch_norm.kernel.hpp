@@ -15,24 +15,6 @@ inline float affine_one(float x, float a, float b) {
   return activate<simd::scalar_arch, act>(std::fma(x, a, b));
 }
 
-// Elements before y + j is aligned for a streaming store (0 when not streaming).
-template <class A, bool nt>
-int64_t stream_head(const float* y, int64_t n) {
-  if constexpr (!nt) {
-    return 0;
-  } else {
-    constexpr auto W = std::uintptr_t(simd::Vec<A>::width);
-    const std::uintptr_t lane = (reinterpret_cast<std::uintptr_t>(y) / sizeof(float)) % W;
-    return std::min<int64_t>(n, int64_t((W - lane) % W));
-  }
-}
-
-// A whole output vector: streamed past the cache (nt), or stored.
-template <class A, bool nt>
-inline void put(float* p, typename simd::Vec<A>::reg v) {
-  if constexpr (nt) simd::Vec<A>::stream(p, v); else simd::Vec<A>::store(p, v);
-}
-
 // y[j] = act(x[j] * a + b): one channel's span, scalar scale and shift.
 template <class A, Activation act, bool nt>
 void affine_span(const float* x, float* y, int64_t n, float a, float b) {

@@ -2,6 +2,7 @@
 // Per-ISA kernels of BatchNorm inference: y = act(x * scale[c] + shift[c]).
 #include <cstdint>
 
+#include "norm_math.hpp"
 #include "normrt/ops/batch_norm.hpp"
 
 namespace normrt::ops::detail {
@@ -17,8 +18,5 @@ struct batch_norm_kernels {
   void (*apply_rows)(const BatchNormArgs& a, int64_t r0, int64_t r1, bool stream);
 };
 
-// Outputs above this size are streamed: with x, the working set passes the
-// 32 MiB L3 of this class of machine, so y would not stay cached anyway.
-constexpr int64_t kStreamOutputBytes = 16 << 20;
 
 }  // namespace normrt::ops::detail

@@ -94,7 +94,9 @@ class ChannelsFirst : public PlanBase {
  public:
   ChannelsFirst(const GroupedNormJob& job, const group_norm_kernels& k)
       : PlanBase(job, k), seg_len_(cg_ * job.spatial), segs_(job.across_batch ? job.n : 1),
-        chunks_(ceil_div(seg_len_, kPieceFloats)), shift_(std::size_t(units())),
+        chunks_(ceil_div(seg_len_, kPieceFloats)),
+        stream_(job.n * job.c * job.spatial * int64_t(sizeof(float)) > kStreamOutputBytes),
+        shift_(std::size_t(units())),
         a_(std::size_t(units() * cg_)), b_(a_.size()) {}
 
   int64_t units() const { return images_ * j_.groups; }
@@ -139,7 +141,7 @@ class ChannelsFirst : public PlanBase {
       const int64_t stop = std::min(p.end, (ch + 1) * j_.spatial);
       const auto l = std::size_t(u * cg_ + ch);
       k_.span_normalize(j_.x + p.base + pos, j_.y + p.base + pos, stop - pos, st.shift, st.corr,
-                        a_[l], b_[l], j_.act);
+                        a_[l], b_[l], j_.act, stream_);
       pos = stop;
     }
   }
@@ -158,6 +160,7 @@ class ChannelsFirst : public PlanBase {
   int64_t count() const { return segs_ * seg_len_; }
 
   const int64_t seg_len_, segs_, chunks_;
+  const bool stream_;  // y is DRAM-sized: streaming stores
   std::vector<float> shift_, a_, b_;  // per reduction; per (reduction, channel)
 };
 

@@ -8,17 +8,26 @@
 
 namespace normrt::ops::detail {
 
-template <class A>
-void span_normalize(const float* x, float* y, int64_t n, float shift, float corr, float a,
-                    float b, Activation act) {
+template <class A, bool nt>
+void span_normalize_as(const float* x, float* y, int64_t n, float shift, float corr, float a,
+                       float b, Activation act) {
   switch (act) {
     case Activation::relu:
-      return normalize_span<A, Activation::relu>(x, y, n, shift, corr, a, b);
+      return normalize_span<A, Activation::relu, nt>(x, y, n, shift, corr, a, b);
     case Activation::silu:
-      return normalize_span<A, Activation::silu>(x, y, n, shift, corr, a, b);
+      return normalize_span<A, Activation::silu, nt>(x, y, n, shift, corr, a, b);
     case Activation::none: break;
   }
-  normalize_span<A, Activation::none>(x, y, n, shift, corr, a, b);
+  normalize_span<A, Activation::none, nt>(x, y, n, shift, corr, a, b);
+}
+
+template <class A>
+void span_normalize(const float* x, float* y, int64_t n, float shift, float corr, float a,
+                    float b, Activation act, bool stream) {
+  if (stream && simd::Vec<A>::can_stream) {
+    return span_normalize_as<A, true>(x, y, n, shift, corr, a, b, act);
+  }
+  span_normalize_as<A, false>(x, y, n, shift, corr, a, b, act);
 }
 
 template <class A>

@@ -30,9 +30,10 @@ struct ChannelCoeffs {
 struct group_norm_kernels {
   SumMinMax (*span_sum_min_max)(const float* x, int64_t n);
   Moments (*span_moments)(const float* x, int64_t n, float shift);
-  // y[j] = act(((x[j] - shift) - corr) * a + b) over one channel's span.
+  // y[j] = act(((x[j] - shift) - corr) * a + b) over one channel's span;
+  // `stream`: with non-temporal stores (kStreamOutputBytes).
   void (*span_normalize)(const float* x, float* y, int64_t n, float shift, float corr, float a,
-                         float b, Activation act);
+                         float b, Activation act, bool stream);
   // out[ch] = partials of channel ch over `rows` rows of `c` floats.
   void (*rows_sum_min_max)(const float* x, int64_t rows, int64_t c, SumMinMax* out);
   void (*rows_moments)(const float* x, int64_t rows, int64_t c, const float* shift,

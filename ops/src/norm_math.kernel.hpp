@@ -202,11 +202,31 @@ void normalize_row(const float* x, float* y, int64_t n, const RowStats& st,
   normalize_row_as<A, act, false, false>(x, y, n, st, gamma, beta);
 }
 
+// Elements before y + j is aligned for a streaming store (0 when not streaming).
+template <class A, bool nt>
+int64_t stream_head(const float* y, int64_t n) {
+  if constexpr (!nt) {
+    return 0;
+  } else {
+    constexpr auto W = std::uintptr_t(simd::Vec<A>::width);
+    const std::uintptr_t lane = (reinterpret_cast<std::uintptr_t>(y) / sizeof(float)) % W;
+    return std::min<int64_t>(n, int64_t((W - lane) % W));
+  }
+}
+
+// A whole output vector: streamed past the cache (nt), or stored.
+template <class A, bool nt>
+inline void put(float* p, typename simd::Vec<A>::reg v) {
+  if constexpr (nt) simd::Vec<A>::stream(p, v); else simd::Vec<A>::store(p, v);
+}
+
 // y[j] = act(((x[j] - shift) - corr) * a + b) for one channel's span, as
 // act(fma(x[j] - shift, a, b - corr * a)): corr * a is tiny next to the
 // output's spread, so folding it into b (in double, rounded once) costs
 // nothing measurable and saves an operation a vector.
-template <class A, Activation act = Activation::none>
+// nt: whole vectors are streamed past the cache (then fenced); the head
+// before y is aligned for that goes through a tail vector.
+template <class A, Activation act = Activation::none, bool nt = false>
 void normalize_span(const float* x, float* y, int64_t n, float shift, float corr, float a,
                     float b) {
   using V = simd::Vec<A>;
@@ -215,20 +235,22 @@ void normalize_span(const float* x, float* y, int64_t n, float shift, float corr
   const float b_eff = fold_corr(b, corr, a);
   const R vs = V::splat(shift), va = V::splat(a), vb = V::splat(b_eff);
   auto out = [&](R xv) { return activate<A, act>(V::fma(xv - vs, va, vb)); };
-  int64_t j = 0;
+  int64_t j = stream_head<A, nt>(y, n);
+  if (j > 0) V::store_tail(y, out(V::load_tail(x, std::size_t(j), shift)), std::size_t(j));
   for (; j + 4 * W <= n; j += 4 * W) {
     const R o0 = out(V::load(x + j)), o1 = out(V::load(x + j + W));
     const R o2 = out(V::load(x + j + 2 * W)), o3 = out(V::load(x + j + 3 * W));
-    V::store(y + j, o0);
-    V::store(y + j + W, o1);
-    V::store(y + j + 2 * W, o2);
-    V::store(y + j + 3 * W, o3);
+    put<A, nt>(y + j, o0);
+    put<A, nt>(y + j + W, o1);
+    put<A, nt>(y + j + 2 * W, o2);
+    put<A, nt>(y + j + 3 * W, o3);
   }
-  for (; j + W <= n; j += W) V::store(y + j, out(V::load(x + j)));
+  for (; j + W <= n; j += W) put<A, nt>(y + j, out(V::load(x + j)));
   if (j < n) {
     const std::size_t m = std::size_t(n - j);
     V::store_tail(y + j, out(V::load_tail(x + j, m, shift)), m);
   }
+  if constexpr (nt) V::stream_fence();
 }
 
 // s[j] = x[j] + skip[j] (+ bias[j]).
