@@ -92,7 +92,7 @@ void batch_norm_apply(const BatchNormArgs& args, const ExecOptions& exec) {
   const auto& k = detail::batch_norm_kernels_for(detail::resolve_isa(exec));
   const int64_t total = args.n * args.c * args.spatial;
   const int64_t bytes = total * int64_t(2 * sizeof(float));
-  const bool stream = total * int64_t(sizeof(float)) > detail::kStreamOutputBytes;
+  const bool stream = detail::stream_output(total);
   // With spatial == 1, [N, C] is NCHW and NHWC at once: vectorize over C.
   if (args.layout == Layout::nhwc || args.spatial == 1) {
     const int64_t rows = args.n * args.spatial;

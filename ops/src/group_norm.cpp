@@ -95,7 +95,7 @@ class ChannelsFirst : public PlanBase {
   ChannelsFirst(const GroupedNormJob& job, const group_norm_kernels& k)
       : PlanBase(job, k), seg_len_(cg_ * job.spatial), segs_(job.across_batch ? job.n : 1),
         chunks_(ceil_div(seg_len_, kPieceFloats)),
-        stream_(job.n * job.c * job.spatial * int64_t(sizeof(float)) > kStreamOutputBytes),
+        stream_(stream_output(job.n * job.c * job.spatial)),
         shift_(std::size_t(units())),
         a_(std::size_t(units() * cg_)), b_(a_.size()) {}
 

@@ -31,7 +31,7 @@ struct group_norm_kernels {
   SumMinMax (*span_sum_min_max)(const float* x, int64_t n);
   Moments (*span_moments)(const float* x, int64_t n, float shift);
   // y[j] = act(((x[j] - shift) - corr) * a + b) over one channel's span;
-  // `stream`: with non-temporal stores (kStreamOutputBytes).
+  // `stream`: with non-temporal stores (stream_output).
   void (*span_normalize)(const float* x, float* y, int64_t n, float shift, float corr, float a,
                          float b, Activation act, bool stream);
   // out[ch] = partials of channel ch over `rows` rows of `c` floats.

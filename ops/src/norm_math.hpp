@@ -53,11 +53,15 @@ inline RowStats finish_stats(float shift, const Moments& m, int64_t n, float eps
   return st;
 }
 
-// Outputs above this size are written with streaming (non-temporal) stores:
-// with x, the working set passes the 32 MiB L3 of this class of machine, so
-// y would not stay cached for the next op anyway, and streaming saves the
-// read of every output line before it is written.
+// Outputs of at least this size are written with streaming (non-temporal)
+// stores: with x, the working set fills the 32 MiB L3 of this class of
+// machine, so y would not stay cached for the next op anyway, and streaming
+// saves the read of every output line before it is written.
 constexpr int64_t kStreamOutputBytes = 16 << 20;
+
+inline bool stream_output(int64_t floats) {
+  return floats * int64_t(sizeof(float)) >= kStreamOutputBytes;
+}
 
 // b - corr * a in double, rounded once: the output pass's shift once the
 // (tiny) mean correction is folded in, y = (x - shift) * a + fold_corr(...).
