@@ -95,7 +95,8 @@ std::unique_ptr<OpKernel> create_matmul(const PrepareContext& ctx, std::vector<T
   const TensorInfo& b = kern::input(ctx, 1, "B", {DType::f32});
   if (a.dims.empty() || b.dims.empty()) kern::fail(ctx, "inputs must have rank >= 1");
   const bool trans_b = fused && ctx.node.attr_int("transB", 0) != 0;
-  if (trans_b && b.dims.size() < 2) kern::fail(ctx, "transB needs input 'B' of rank >= 2, got " + dims_string(b.dims));
+  if (trans_b && b.dims.size() < 2)
+    kern::fail(ctx, "transB needs input 'B' of rank >= 2, got " + dims_string(b.dims));
   // numpy: a 1-D A is a row [1, K], a 1-D B a column [K, 1]; both unit dims
   // are dropped from the output.
   const Dims a2 = a.dims.size() == 1 ? Dims{1, a.dims[0]} : a.dims;
@@ -154,7 +155,8 @@ std::unique_ptr<OpKernel> create_matmul(const PrepareContext& ctx, std::vector<T
   if (residual) {
     const TensorInfo& z = kern::input(ctx, 3, "Z", {DType::f32});
     if (z.dims != out_dims)
-      kern::fail(ctx, "residual input 'Z' " + dims_string(z.dims) + " must have the output shape " + dims_string(out_dims));
+      kern::fail(ctx, "residual input 'Z' " + dims_string(z.dims) + " must have the output shape " +
+                          dims_string(out_dims));
     s.prefill_input = 3;
     s.prefill_dims = z.dims;
   }

@@ -164,7 +164,9 @@ Value* transposed_source(const Value* b) {
   if (!is_op(t, "Transpose")) return nullptr;
   const auto r = known_rank(b);
   if (!r || *r < 2) return nullptr;
-  const std::vector<int64_t> perm = t->attr_ints("perm");
+  // No perm reverses the dims: for rank 2 that is the swap.
+  const std::vector<int64_t> reversed = *r == 2 ? std::vector<int64_t>{1, 0} : std::vector<int64_t>{};
+  const std::vector<int64_t> perm = t->attr_ints("perm", reversed);
   if (perm.size() != *r) return nullptr;
   for (std::size_t i = 0; i < *r; ++i) {
     const std::size_t want = i + 2 < *r ? i : (i + 2 == *r ? *r - 1 : *r - 2);

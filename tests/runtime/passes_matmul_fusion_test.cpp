@@ -214,6 +214,20 @@ TEST(PassesMatMulFusion, TransposeOfOtherDimsStays) {
   expect_same_outputs(build, {{"q", random_tensor({1, 2, 5, 4}, 13)}, {"k", random_tensor({2, 1, 5, 4}, 14)}});
 }
 
+TEST(PassesMatMulFusion, DefaultPermTransposeOfAMatrixIsTransB) {
+  auto build = [] {
+    GraphBuilder b;
+    Value* x = b.input("x", {3, 6});
+    Value* wt = b.op("Transpose", {b.input("w", {5, 6})}, {6, 5});  // no perm: reverse = swap
+    b.output(b.op("MatMul", {x, wt}, {3, 5}));
+    return b.take();
+  };
+  auto [g, report] = optimized(build, PassOptions::execution());
+  ASSERT_EQ(op_list(*g), "normrt.MatMul") << report.str();
+  EXPECT_EQ(only_node(*g).attr_int("transB", 0), 1);
+  expect_same_outputs(build, {{"x", random_tensor({3, 6}, 15)}, {"w", random_tensor({5, 6}, 16)}});
+}
+
 TEST(PassesMatMulFusion, KernelRejectsABiasOfTheWrongShape) {
   GraphBuilder b;
   Value* x = b.input("x", {4, 16});
