@@ -17,6 +17,7 @@
 #include "onnx/loader.hpp"
 #include "passes/blocked_layouts.hpp"
 #include "passes/conv_algorithms.hpp"
+#include "passes/dw_conv_fusion.hpp"
 #include "passes/passes.hpp"
 
 namespace normrt {
@@ -98,6 +99,7 @@ struct Session::Impl {
     graph->topo_sort();
     if (opts.optimize) rt::run_default_passes(*graph, report);
     if (opts.optimize && opts.blocked_layouts) {
+      if (opts.depthwise_fusion) rt::passes::fuse_depthwise_convs(*graph, report);
       rt::passes::plan_blocked_layouts(*graph, rt::passes::preferred_block(), report);
       if (opts.winograd) rt::passes::choose_conv_algorithms(*graph, report);
     }

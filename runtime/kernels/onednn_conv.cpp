@@ -1,5 +1,7 @@
 // Conv (ONNX, 1D/2D/3D, groups, depthwise) and normrt.Conv (the same with a
-// fused residual/activation epilogue) on oneDNN's convolution primitive.
+// fused residual/activation epilogue, or a fused depthwise conv:
+// onednn_conv_dw.hpp) on oneDNN's convolution primitive.
+#include "kernels/onednn_conv_dw.hpp"
 #include "kernels/onednn_epilogue.hpp"
 #include "kernels/onednn_kernels.hpp"
 #include "kernels/onednn_layout.hpp"
@@ -12,6 +14,7 @@ namespace {
 
 std::unique_ptr<OpKernel> create_conv(const PrepareContext& ctx, std::vector<TensorInfo>& outputs,
                                       bool fused) {
+  if (fused && ctx.node.has(kDwStrideAttr)) return create_conv_dw(ctx, outputs);
   if (fused) {
     require_known_attrs(ctx, {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides",
                               NORMRT_EPILOGUE_ATTRS, kSrcBlockAttr, kDstBlockAttr, kWinogradAttr});

@@ -41,6 +41,9 @@ struct SessionOptions {
   // algorithm where it has one (AVX-512): ~1.9x faster per conv, results
   // differ from direct convolution by rounding (passes/conv_algorithms.hpp).
   bool winograd = true;
+  // With blocked_layouts: a 1x1 conv feeding a 3x3 depthwise conv runs as one
+  // oneDNN primitive with a depthwise post-op (passes/dw_conv_fusion.hpp).
+  bool depthwise_fusion = true;
   // Hostile or mistaken shapes: planning refuses, with an Error naming the
   // value, any tensor (and the run's arena) larger than this.
   std::size_t max_tensor_bytes = std::size_t(16) << 30;
