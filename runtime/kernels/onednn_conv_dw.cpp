@@ -49,6 +49,9 @@ dnnl::post_ops with_depthwise(const dnnl::post_ops& before, int64_t stride, cons
   return ops;
 }
 
+// oneDNN's fused jit kernel only; its "ref" implementations (including
+// ref_fused_convolution, which runs the two convolutions one after the other
+// just like the fallback below) are left for the fallback.
 bool is_reference(const dnnl::primitive_desc_base& pd) {
   return std::string(pd.impl_info_str()).rfind("ref", 0) == 0;
 }
