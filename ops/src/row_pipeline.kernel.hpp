@@ -148,7 +148,7 @@ alignas(64) constexpr float kTailKeep[2 * kMaxWidth] = {
 // taken by value: as locals they cannot alias ny, so the compiler keeps them
 // in registers across the stores (through pointers it reloaded them every
 // vector).
-template <class A, class Src, class Out, bool kStats, bool kNorm>
+template <class A, class Src, class Out, bool kStats, bool kNorm, bool kStream = false>
 Moments row_sweep(const Src src, float shift, const float* nx, float* ny, const Out out,
                   int64_t n) {
   using V = simd::Vec<A>;
@@ -165,7 +165,7 @@ Moments row_sweep(const Src src, float shift, const float* nx, float* ny, const 
       q = exact_fma<A>(v, v, q);
     }
   };
-  auto norm = [&](int64_t j) { V::store(ny + j, out(V::load(nx + j), j)); };
+  auto norm = [&](int64_t j) { put<A, kStream>(ny + j, out(V::load(nx + j), j)); };
   Moments m;
   int64_t i = 0;
   for (; i + 4 * W <= n;) {
@@ -262,18 +262,18 @@ inline void record_stats(const RmsNormArgs& a, int64_t r, const RowStats& st) {
 
 // Statistics of row r (from a fresh read of its source), while the same sweep
 // normalizes the previous row into ny when kNorm.
-template <class A, class Src, class Out, bool kNorm, class Args>
+template <class A, class Src, class Out, bool kNorm, class Args, bool kStream = false>
 RowStats take_row_stats(const Args& a, int64_t r, const float* nx, float* ny, const Out& out) {
   const int64_t n = a.cols;
   const Src src(a, r);
   if constexpr (!Out::kCentered) {
-    const Moments m = row_sweep<A, Src, Out, true, kNorm>(src, 0.f, nx, ny, out, n);
+    const Moments m = row_sweep<A, Src, Out, true, kNorm, kStream>(src, 0.f, nx, ny, out, n);
     RowStats st;
     st.rstd = float(1.0 / std::sqrt(m.s2 / double(n) + double(a.eps)));
     return st;
   } else {
     float shift = head_shift<A>(src, n);
-    Moments m = row_sweep<A, Src, Out, true, kNorm>(src, shift, nx, ny, out, n);
+    Moments m = row_sweep<A, Src, Out, true, kNorm, kStream>(src, shift, nx, ny, out, n);
     if (!shift_is_close(m, n)) {  // |mean - shift| > std, or NaN / Inf: around the mean again
       shift = refined_shift(shift, m, n);
       const PlainRows<A> stored(Src::stored(a, r));
@@ -290,9 +290,10 @@ constexpr int64_t kMaxFusedCols = 2048;
 
 // Rows [r0, r1) through the pipeline (see the top of this file). Taking the
 // statistics two rows ahead instead of one (more slack for their serial end)
-// measured no faster on LayerNorm 128x768 / 2048x1024.
-template <class A, class Src, class Out, class Args>
-void run_row_pipeline(const Args& a, int64_t r0, int64_t r1) {
+// measured no faster on LayerNorm 128x768 / 2048x1024. kStream: outputs go
+// past the cache with streaming stores (every row of y aligned, no tails).
+template <class A, class Src, class Out, bool kStream, class Args>
+void run_row_pipeline_as(const Args& a, int64_t r0, int64_t r1) {
   const int64_t n = a.cols;
   const bool fuse = n <= kMaxFusedCols;
   RowStats cur = take_row_stats<A, Src, Out, false>(a, r0, nullptr, nullptr, Out());
@@ -302,14 +303,31 @@ void run_row_pipeline(const Args& a, int64_t r0, int64_t r1) {
     float* ny = a.y + r * n;
     RowStats next;
     if (r + 1 < r1 && fuse) {
-      next = take_row_stats<A, Src, Out, true>(a, r + 1, nx, ny, out);
+      next = take_row_stats<A, Src, Out, true, Args, kStream>(a, r + 1, nx, ny, out);
     } else {
-      row_sweep<A, Src, Out, false, true>(Src(), 0.f, nx, ny, out, n);
+      row_sweep<A, Src, Out, false, true, kStream>(Src(), 0.f, nx, ny, out, n);
       if (r + 1 < r1) next = take_row_stats<A, Src, Out, false>(a, r + 1, nullptr, nullptr, Out());
     }
     record_stats(a, r, cur);
     cur = next;
   }
+  if constexpr (kStream) simd::Vec<A>::stream_fence();
+}
+
+// Streaming stores when the output is far larger than the cache
+// (stream_output) and every row of y starts on a vector boundary; only for
+// plain rows (the residual variants write s, which is read again).
+template <class A, class Src, class Out, class Args>
+void run_row_pipeline(const Args& a, int64_t r0, int64_t r1) {
+  using V = simd::Vec<A>;
+  constexpr auto W = int64_t(V::width);
+  const bool aligned = reinterpret_cast<std::uintptr_t>(a.y) % (W * sizeof(float)) == 0;
+  if constexpr (V::can_stream && Src::kRereadable) {
+    if (aligned && a.cols % W == 0 && stream_output(a.rows * a.cols)) {
+      return run_row_pipeline_as<A, Src, Out, true>(a, r0, r1);
+    }
+  }
+  run_row_pipeline_as<A, Src, Out, false>(a, r0, r1);
 }
 
 }  // namespace normrt::ops::detail
