@@ -145,46 +145,58 @@ void rows_moments(const float* x, int64_t rows, int64_t c, const float* shift, M
 }
 
 // Row-major, so the output streams; the coefficients stay in L1. Whole
-// blocks two at a time, the channel tail on its own.
-template <class A, Activation act>
+// vectors two at a time, the ends of a row through tail vectors: the channel
+// tail, and with nt (streaming stores) the head before y is aligned.
+template <class A, Activation act, bool nt>
 void rows_normalize_act(const float* x, float* y, int64_t rows, int64_t c,
                         const ChannelCoeffs& k) {
   using V = simd::Vec<A>;
   using R = typename V::reg;
   constexpr int64_t W = V::width;
-  const int64_t full = c / W * W;
   auto out = [&](R xv, int64_t c0) {
     const R d = xv - V::load(k.shift + c0);
     return activate<A, act>(V::fma(d, V::load(k.a + c0), V::load(k.b + c0)));
   };
+  auto part = [&](const float* xr, float* yr, int64_t c0, std::size_t m) {
+    const auto d = V::load_tail(xr + c0, m) - V::load_tail(k.shift + c0, m);
+    const auto v = V::fma(d, V::load_tail(k.a + c0, m), V::load_tail(k.b + c0, m));
+    V::store_tail(yr + c0, activate<A, act>(v), m);
+  };
   for (int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * c;
     float* yr = y + r * c;
-    int64_t c0 = 0;
-    for (; c0 + 2 * W <= full; c0 += 2 * W) {
+    int64_t c0 = stream_head<A, nt>(yr, c);
+    if (c0 > 0) part(xr, yr, 0, std::size_t(c0));
+    for (; c0 + 2 * W <= c; c0 += 2 * W) {
       const R o0 = out(V::load(xr + c0), c0), o1 = out(V::load(xr + c0 + W), c0 + W);
-      V::store(yr + c0, o0);
-      V::store(yr + c0 + W, o1);
+      put<A, nt>(yr + c0, o0);
+      put<A, nt>(yr + c0 + W, o1);
     }
-    if (c0 < full) V::store(yr + c0, out(V::load(xr + c0), c0));
-    if (full < c) {
-      const auto m = std::size_t(c - full);
-      const auto d = V::load_tail(xr + full, m) - V::load_tail(k.shift + full, m);
-      const auto v = V::fma(d, V::load_tail(k.a + full, m), V::load_tail(k.b + full, m));
-      V::store_tail(yr + full, activate<A, act>(v), m);
+    if (c0 + W <= c) {
+      put<A, nt>(yr + c0, out(V::load(xr + c0), c0));
+      c0 += W;
     }
+    if (c0 < c) part(xr, yr, c0, std::size_t(c - c0));
   }
+  if constexpr (nt) V::stream_fence();
+}
+
+template <class A, Activation act>
+void rows_normalize_as(const float* x, float* y, int64_t rows, int64_t c, const ChannelCoeffs& k,
+                       bool stream) {
+  if (stream && simd::Vec<A>::can_stream) return rows_normalize_act<A, act, true>(x, y, rows, c, k);
+  rows_normalize_act<A, act, false>(x, y, rows, c, k);
 }
 
 template <class A>
 void rows_normalize(const float* x, float* y, int64_t rows, int64_t c, const ChannelCoeffs& k,
-                    Activation act) {
+                    Activation act, bool stream) {
   switch (act) {
-    case Activation::relu: return rows_normalize_act<A, Activation::relu>(x, y, rows, c, k);
-    case Activation::silu: return rows_normalize_act<A, Activation::silu>(x, y, rows, c, k);
+    case Activation::relu: return rows_normalize_as<A, Activation::relu>(x, y, rows, c, k, stream);
+    case Activation::silu: return rows_normalize_as<A, Activation::silu>(x, y, rows, c, k, stream);
     case Activation::none: break;
   }
-  rows_normalize_act<A, Activation::none>(x, y, rows, c, k);
+  rows_normalize_as<A, Activation::none>(x, y, rows, c, k, stream);
 }
 
 }  // namespace normrt::ops::detail

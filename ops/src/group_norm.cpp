@@ -50,6 +50,14 @@ constexpr int64_t kParallelFoldEntries = 64 * 1024;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+// DRAM-sized outputs are streamed, except behind SiLU: its output pass is
+// compute-bound, and streaming stores spaced out by the exp left partial
+// write-combining lines (GroupNorm NHWC 2x320x96x96 + SiLU 12% slower,
+// 10% faster without SiLU).
+bool stream_grouped_output(const GroupedNormJob& job) {
+  return job.act != Activation::silu && stream_output(job.n * job.c * job.spatial);
+}
+
 template <class T>
 void fold_into(T* acc, const T* part, int64_t width) {
   for (int64_t i = 0; i < width; ++i) acc[i] = merge(acc[i], part[i]);
@@ -95,7 +103,7 @@ class ChannelsFirst : public PlanBase {
   ChannelsFirst(const GroupedNormJob& job, const group_norm_kernels& k)
       : PlanBase(job, k), seg_len_(cg_ * job.spatial), segs_(job.across_batch ? job.n : 1),
         chunks_(ceil_div(seg_len_, kPieceFloats)),
-        stream_(stream_output(job.n * job.c * job.spatial)),
+        stream_(stream_grouped_output(job)),
         shift_(std::size_t(units())),
         a_(std::size_t(units() * cg_)), b_(a_.size()) {}
 
@@ -173,6 +181,7 @@ class ChannelsLast : public PlanBase {
   ChannelsLast(const GroupedNormJob& job, const group_norm_kernels& k)
       : PlanBase(job, k), rows_(job.across_batch ? job.n * job.spatial : job.spatial),
         piece_rows_(std::max(kMinPieceRows, kPieceFloats / job.c)),
+        stream_(stream_grouped_output(job)),
         shift_(std::size_t(images_ * job.c)), a_(shift_.size()), b_(shift_.size()) {}
 
   int64_t units() const { return images_; }
@@ -222,7 +231,7 @@ class ChannelsLast : public PlanBase {
     const auto off = std::size_t(u * j_.c);
     const ChannelCoeffs coeffs{&shift_[off], &a_[off], &b_[off]};
     k_.rows_normalize(j_.x + offset(u, k), j_.y + offset(u, k), rows_in(k), j_.c, coeffs,
-                      j_.act);
+                      j_.act, stream_);
   }
 
  private:
@@ -230,6 +239,7 @@ class ChannelsLast : public PlanBase {
   int64_t rows_in(int64_t k) const { return std::min(piece_rows_, rows_ - k * piece_rows_); }
 
   const int64_t rows_, piece_rows_;
+  const bool stream_;  // y is DRAM-sized: streaming stores, x stays in L3 for pass 2
   std::vector<float> shift_, a_, b_;  // per (image, channel); b has corr folded in
 };
 

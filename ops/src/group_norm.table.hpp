@@ -39,7 +39,7 @@ struct group_norm_kernels {
   void (*rows_moments)(const float* x, int64_t rows, int64_t c, const float* shift,
                        Moments* out);
   void (*rows_normalize)(const float* x, float* y, int64_t rows, int64_t c,
-                         const ChannelCoeffs& k, Activation act);
+                         const ChannelCoeffs& k, Activation act, bool stream);
 };
 
 const group_norm_kernels& group_norm_kernels_for(Isa isa);
