@@ -25,7 +25,8 @@ case $case_name in
     if [ "$total" -ne 135 ] || [ "$unique" -ne 135 ]; then
       fail "expected 135 distinct workloads, got $total lines, $unique labels"
     fi
-    expect 0 '^layer_norm/nchw_over_c/1x96x56x56 .*not available' "$normrt" bench --list --ops layer_norm
+    # LayerNorm over C (ConvNeXt) is implemented: listed, available.
+    expect 0 '^layer_norm/nchw_over_c/1x96x56x56 [0-9.]* MB$' "$normrt" bench --list --ops layer_norm
     ;;
   bench_csv)
     # One line per (threads, workload, ISA), every field numeric where it must be.
