@@ -202,7 +202,9 @@ std::unique_ptr<workloads::Instance> make_onednn_baseline(const Problem& p,
       add_lrn(*pl, p, tag_of(layout));
       break;
     default:
-      if (p.dims.size() > 2) {
+      // LayerNorm over C of a 4-D tensor; GroupNorm / InstanceNorm are 4-D
+      // too but take the row stand-in below.
+      if (p.op == OpKind::layer_norm && p.dims.size() > 2) {
         add_channel_ln_baseline(*pl, p, layout == "ln_nchw" ? Tag::acb : Tag::abc);
         break;
       }
