@@ -13,4 +13,15 @@ std::unique_ptr<Instance> prepare_batch_norm(const Problem& p);  // inference ap
 std::unique_ptr<Instance> prepare_group_norm(const Problem& p);  // group_norm, instance_norm
 std::unique_ptr<Instance> prepare_lrn(const Problem& p);
 
+// The x / y / n x c x spatial / layout fields every channel op's Args share.
+template <class Args>
+void set_tensor_geometry(Args& a, const Problem& p, const float* x, float* y) {
+  a.x = x;
+  a.y = y;
+  a.n = p.n();
+  a.c = p.c();
+  a.spatial = p.spatial();
+  a.layout = p.layout;
+}
+
 }  // namespace normrt::workloads::detail

@@ -32,12 +32,7 @@ class BatchNormInstance final : public Instance {
 
   void run(const ops::ExecOptions& exec) override {
     ops::BatchNormArgs a;
-    a.x = x_.data();
-    a.y = y_.data();
-    a.n = p_.n();
-    a.c = p_.c();
-    a.spatial = p_.spatial();
-    a.layout = p_.layout;
+    set_tensor_geometry(a, p_, x_.data(), y_.data());
     a.scale = scale_.data();
     a.shift = shift_.data();
     a.act = p_.act;

@@ -32,12 +32,7 @@ class GroupNormInstance final : public Instance {
  private:
   template <class Args>
   void fill_common(Args& a) {
-    a.x = x_.data();
-    a.y = y_.data();
-    a.n = p_.n();
-    a.c = p_.c();
-    a.spatial = p_.spatial();
-    a.layout = p_.layout;
+    set_tensor_geometry(a, p_, x_.data(), y_.data());
     a.gamma = gamma_.data();
     a.beta = beta_.data();
     a.eps = p_.eps;

@@ -15,12 +15,7 @@ class LrnInstance final : public Instance {
 
   void run(const ops::ExecOptions& exec) override {
     ops::LrnArgs a;
-    a.x = x_.data();
-    a.y = y_.data();
-    a.n = p_.n();
-    a.c = p_.c();
-    a.spatial = p_.spatial();
-    a.layout = p_.layout;
+    set_tensor_geometry(a, p_, x_.data(), y_.data());
     a.size = p_.lrn_size;
     a.alpha = p_.lrn_alpha;
     a.beta = p_.lrn_beta;

@@ -23,12 +23,7 @@ class RowNormInstance final : public Instance {
     const float* skip = p_.skip ? skip_.data() : nullptr;
     if (over_channels(p_)) {
       ops::ChannelLayerNormArgs a;
-      a.x = x_.data();
-      a.y = y_.data();
-      a.n = p_.n();
-      a.c = p_.c();
-      a.spatial = p_.spatial();
-      a.layout = p_.layout;
+      set_tensor_geometry(a, p_, x_.data(), y_.data());
       a.gamma = gamma_.data();
       a.beta = beta_.data();
       a.eps = p_.eps;
