@@ -101,37 +101,6 @@ Moments shifted_moments(const float* x, int64_t n, float shift) {
   return {s1, s2};
 }
 
-template <class A>
-double sum_squares(const float* x, int64_t n) {
-  using V = simd::Vec<A>;
-  using R = typename V::reg;
-  constexpr int64_t W = V::width;
-  constexpr int64_t kChunk = kLaneChunk * 4 * W;
-  double total = 0.0;
-  int64_t i = 0;
-  for (; i + 4 * W <= n;) {
-    const int64_t end = std::min(n, i + kChunk);
-    R q0 = V::splat(0.f), q1 = V::splat(0.f), q2 = V::splat(0.f), q3 = V::splat(0.f);
-    for (; i + 4 * W <= end; i += 4 * W) {
-      const R v0 = V::load(x + i), v1 = V::load(x + i + W);
-      const R v2 = V::load(x + i + 2 * W), v3 = V::load(x + i + 3 * W);
-      q0 = V::fma(v0, v0, q0); q1 = V::fma(v1, v1, q1);
-      q2 = V::fma(v2, v2, q2); q3 = V::fma(v3, v3, q3);
-    }
-    total += double(V::sum((q0 + q1) + (q2 + q3)));
-  }
-  R q = V::splat(0.f);
-  for (; i + W <= n; i += W) {
-    const R v = V::load(x + i);
-    q = V::fma(v, v, q);
-  }
-  if (i < n) {
-    const R v = V::load_tail(x + i, std::size_t(n - i), 0.f);
-    q = V::fma(v, v, q);
-  }
-  return total + double(V::sum(q));
-}
-
 template <class A, Activation act>
 inline typename simd::Vec<A>::reg activate(typename simd::Vec<A>::reg v) {
   using V = simd::Vec<A>;
@@ -148,58 +117,6 @@ inline typename simd::Vec<A>::reg activate(typename simd::Vec<A>::reg v) {
   } else {
     return v;
   }
-}
-
-// y[j] = act(((x[j] - shift) - corr) * rstd * gamma[j] + beta[j]), computed
-// as t = fma(x - shift, rstd, -corr * rstd), y = fma(t, gamma, beta): three
-// operations a vector instead of four. corr is tiny next to the std (shift is
-// the pass-1 mean), so rounding corr * rstd once costs nothing measurable; a
-// constant row still gives exactly beta (x - shift = 0, corr = 0).
-template <class A, Activation act, bool has_gamma, bool has_beta>
-void normalize_row_as(const float* x, float* y, int64_t n, const RowStats& st,
-                      const float* gamma, const float* beta) {
-  using V = simd::Vec<A>;
-  using R = typename V::reg;
-  constexpr int64_t W = V::width;
-  const R shift = V::splat(st.shift), rstd = V::splat(st.rstd);
-  const R ncr = V::splat(-(st.corr * st.rstd));
-  auto out = [&](R xv, int64_t j, std::size_t m) {
-    const bool full = m == std::size_t(W);
-    R t = V::fma(xv - shift, rstd, ncr);
-    if constexpr (has_gamma) {
-      const R g = full ? V::load(gamma + j) : V::load_tail(gamma + j, m);
-      if constexpr (has_beta) {
-        t = V::fma(t, g, full ? V::load(beta + j) : V::load_tail(beta + j, m));
-      } else {
-        t = t * g;
-      }
-    } else if constexpr (has_beta) {
-      t = t + (full ? V::load(beta + j) : V::load_tail(beta + j, m));
-    }
-    return activate<A, act>(t);
-  };
-  int64_t j = 0;
-  for (; j + 2 * W <= n; j += 2 * W) {
-    const R o0 = out(V::load(x + j), j, std::size_t(W));
-    const R o1 = out(V::load(x + j + W), j + W, std::size_t(W));
-    V::store(y + j, o0);
-    V::store(y + j + W, o1);
-  }
-  for (; j + W <= n; j += W) V::store(y + j, out(V::load(x + j), j, std::size_t(W)));
-  if (j < n) {
-    const auto m = std::size_t(n - j);
-    V::store_tail(y + j, out(V::load_tail(x + j, m, st.shift), j, m), m);
-  }
-}
-
-// gamma / beta may be null (1 / 0); each combination is its own loop.
-template <class A, Activation act = Activation::none>
-void normalize_row(const float* x, float* y, int64_t n, const RowStats& st,
-                   const float* gamma, const float* beta) {
-  if (gamma && beta) return normalize_row_as<A, act, true, true>(x, y, n, st, gamma, beta);
-  if (gamma) return normalize_row_as<A, act, true, false>(x, y, n, st, gamma, beta);
-  if (beta) return normalize_row_as<A, act, false, true>(x, y, n, st, gamma, beta);
-  normalize_row_as<A, act, false, false>(x, y, n, st, gamma, beta);
 }
 
 // Elements before y + j is aligned for a streaming store (0 when not streaming).
@@ -251,51 +168,6 @@ void normalize_span(const float* x, float* y, int64_t n, float shift, float corr
     V::store_tail(y + j, out(V::load_tail(x + j, m, shift)), m);
   }
   if constexpr (nt) V::stream_fence();
-}
-
-// s[j] = x[j] + skip[j] (+ bias[j]).
-template <class A>
-void residual_add(const float* x, const float* skip, const float* bias, float* s, int64_t n) {
-  using V = simd::Vec<A>;
-  constexpr int64_t W = V::width;
-  int64_t j = 0;
-  for (; j + W <= n; j += W) {
-    auto v = V::load(x + j) + V::load(skip + j);
-    if (bias) v = v + V::load(bias + j);
-    V::store(s + j, v);
-  }
-  if (j < n) {
-    const std::size_t m = std::size_t(n - j);
-    auto v = V::load_tail(x + j, m) + V::load_tail(skip + j, m);
-    if (bias) v = v + V::load_tail(bias + j, m);
-    V::store_tail(s + j, v, m);
-  }
-}
-
-// A provisional shift from the head of a span: the mean of its first (up to)
-// four vectors, clamped into their [min, max], so that a constant span gets
-// exactly its constant.
-template <class A>
-float head_shift(const float* x, int64_t n) {
-  const int64_t head = std::min<int64_t>(n, 4 * int64_t(simd::Vec<A>::width));
-  return shift_from(sum_min_max<A>(x, head), head);
-}
-
-// Full statistics of one contiguous row, usually in ONE pass: the shifted
-// moments around the head's shift are exact enough when that shift lies
-// within a std of the mean (see shift_is_close); otherwise (an unlucky head,
-// |mean| >> std, NaN/Inf) a second pass runs around the refined shift, which
-// is then as close to the mean as a float gets. Constant rows take one pass
-// and get shift = the constant, corr = 0: exactly beta.
-template <class A>
-RowStats row_stats(const float* x, int64_t n, float eps) {
-  float shift = head_shift<A>(x, n);
-  Moments m = shifted_moments<A>(x, n, shift);
-  if (!shift_is_close(m, n)) {
-    shift = refined_shift(shift, m, n);
-    m = shifted_moments<A>(x, n, shift);
-  }
-  return finish_stats(shift, m, n, eps);
 }
 
 }  // namespace normrt::ops::detail

@@ -94,8 +94,10 @@ struct ResidualRows {
   }
 };
 
-// y = act(fma(x - shift, rstd, -corr * rstd) * gamma + beta) (LayerNorm, as
-// normalize_row computes it) or y = x * rstd * gamma (RMSNorm).
+// y = fma(fma(x - shift, rstd, -corr * rstd), gamma, beta) (LayerNorm: three
+// operations a vector; corr is tiny next to the std, so rounding corr * rstd
+// once costs nothing measurable, and a constant row still gives exactly beta)
+// or y = x * rstd * gamma (RMSNorm).
 template <class A, bool kLn, bool kGamma, bool kBeta>
 struct RowOutput {
   using V = simd::Vec<A>;
