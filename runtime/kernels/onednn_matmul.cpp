@@ -76,9 +76,8 @@ std::unique_ptr<OpKernel> create_gemm(const PrepareContext& ctx, std::vector<Ten
 }
 
 // MatMul, and normrt.MatMul: the same with a fused epilogue (written by the
-// matmul-fusion pass), Y = act(alpha * (A B' + bias) + Z):
-//   inputs   A, B, optional bias [N] (input 2), optional residual Z of Y's
-//            shape (input 3)
+// matmul-fusion pass), Y = act(alpha * (A B' + bias)):
+//   inputs   A, B, optional bias [N] (input 2)
 //   transB   B is stored as [..., N, K] (a folded Transpose of its last two dims)
 //   alpha    scale after the bias (a folded Div/Mul by a constant)
 //   plus the activation attributes of kernels/onednn_epilogue.hpp.
@@ -89,7 +88,7 @@ std::unique_ptr<OpKernel> create_matmul(const PrepareContext& ctx, std::vector<T
   } else {
     require_known_attrs(ctx, {});
   }
-  kern::require_inputs(ctx, 2, fused ? 4 : 2);
+  kern::require_inputs(ctx, 2, fused ? 3 : 2);
   kern::require_outputs(ctx, 1, 1);
   const TensorInfo& a = kern::input(ctx, 0, "A", {DType::f32});
   const TensorInfo& b = kern::input(ctx, 1, "B", {DType::f32});
@@ -151,20 +150,11 @@ std::unique_ptr<OpKernel> create_matmul(const PrepareContext& ctx, std::vector<T
     s.bias = plain_desc(left_pad(bias.dims, rank));
     s.bias_input = 2;
   }
-  const bool residual = fused && kern::has_input(ctx, 3);
-  if (residual) {
-    const TensorInfo& z = kern::input(ctx, 3, "Z", {DType::f32});
-    if (z.dims != out_dims)
-      kern::fail(ctx, "residual input 'Z' " + dims_string(z.dims) + " must have the output shape " +
-                          dims_string(out_dims));
-    s.prefill_input = 3;
-    s.prefill_dims = z.dims;
-  }
   if (fused) {
     const float alpha = ctx.node.attr_float("alpha", 1.0f);
     if (!std::isfinite(alpha)) kern::fail(ctx, "attribute 'alpha' must be finite");
     if (alpha != 1.0f) s.post_ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, alpha, 0.0f);
-    append_epilogue_post_ops(ctx, residual, s.post_ops);
+    append_epilogue_post_ops(ctx, /*with_residual=*/false, s.post_ops);
   }
   if (kern::count_of(ctx, out_dims) == 0) return empty_output_kernel();
   if (k == 0) kern::fail(ctx, "inner dimension 0 is not supported");
