@@ -22,7 +22,7 @@ namespace normrt::simd {
 // Cephes' degree-6 polynomial for e^r, then 2^n put into the exponent bits.
 // n comes from the 1.5 * 2^23 trick: fma(x, log2e, 1.5 * 2^23) rounds x log2e
 // to an integer, which then sits in the low mantissa bits of t.
-// Error bound (tests/ops/fast_exp_test.cpp checks it against std::exp in
+// Error bound (tests/ops/vec_math_test.cpp checks it against std::exp in
 // double over the whole range): <= 2 ulp for x in [-87.33, 88.37]. Outside,
 // x saturates: above 88.3763 the result is e^88.3763 ~ 2.4e38 (not inf),
 // below -87.3365 it is about FLT_MIN = 1.2e-38 (never 0); NaN stays NaN.
@@ -144,7 +144,6 @@ struct Vec {
   }
   static reg min(reg a, reg b) { return xsimd::min(a, b); }
   static reg max(reg a, reg b) { return xsimd::max(a, b); }
-  static reg exp(reg a) { return xsimd::exp(a); }
   // See FastExp.
   static reg exp_fast(reg x) {
     using ireg = xsimd::batch<int32_t, Arch>;
@@ -189,7 +188,6 @@ struct Vec<scalar_arch> {
   static reg rsqrt(reg a) { return 1.f / std::sqrt(a); }
   static reg min(reg a, reg b) { return a < b ? a : b; }
   static reg max(reg a, reg b) { return a > b ? a : b; }
-  static reg exp(reg a) { return std::exp(a); }
   // See FastExp.
   static reg exp_fast(reg x) {
     reg t;
