@@ -99,6 +99,25 @@ void rows_moments_block(const float* p, int64_t rows, int64_t c, std::size_t m,
   for (std::size_t l = 0; l < m; ++l) out[l] = {s1[l], s2[l]};
 }
 
+// Hints `lines` 64-byte lines from *pf on into the cache and moves *pf past
+// them: the column walk below is a strided pattern that the hardware
+// prefetchers of this class of core do not follow from DRAM (12 GB/s
+// against 28 GB/s for a linear read), so the walk of one piece streams in
+// the next piece, linearly, at the pace it consumes this one (GroupNorm NHWC
+// 2x320x96x96 statistics pass 1.6 -> 1.0 ms, AVX-512, 1 thread). Locality 2
+// (prefetcht1): the piece is larger than L1.
+// An address, not a pointer: the next piece may lie past the end of x, and a
+// prefetch of any address never faults.
+template <class A>
+inline void prefetch_lines(std::uintptr_t& pf, int64_t lines) {
+  if constexpr (simd::Vec<A>::width > 1) {
+    for (int64_t i = 0; i < lines; ++i) {
+      __builtin_prefetch(reinterpret_cast<const void*>(pf + 64 * std::uintptr_t(i)), 0, 2);
+    }
+    pf += 64 * std::uintptr_t(lines);
+  }
+}
+
 // Two blocks of channels (a 64-byte line of AVX2 floats) a step, two rows
 // at a time: every line of x is used whole when it arrives, and eight
 // independent chains hide the fma latency. A single block a walk ran at
@@ -108,6 +127,8 @@ void rows_moments(const float* x, int64_t rows, int64_t c, const float* shift, M
   using V = simd::Vec<A>;
   using R = typename V::reg;
   constexpr int64_t W = V::width;
+  constexpr int64_t kStepLines = std::max<int64_t>(1, 4 * W / 16);  // 2 rows x 2W floats
+  std::uintptr_t pf = reinterpret_cast<std::uintptr_t>(x + rows * c);  // the next piece
   int64_t c0 = 0;
   for (; c0 + 2 * W <= c; c0 += 2 * W) {
     const float* p = x + c0;
@@ -119,6 +140,7 @@ void rows_moments(const float* x, int64_t rows, int64_t c, const float* shift, M
       R q0 = V::splat(0.f), q1 = V::splat(0.f), q2 = V::splat(0.f), q3 = V::splat(0.f);
       for (; r + 2 <= end; r += 2) {
         const float* p0 = p + r * c;
+        prefetch_lines<A>(pf, kStepLines);
         const R d0 = V::load(p0) - s0, d1 = V::load(p0 + W) - s1v;
         const R d2 = V::load(p0 + c) - s0, d3 = V::load(p0 + c + W) - s1v;
         a0 = a0 + d0; a1 = a1 + d1; a2 = a2 + d2; a3 = a3 + d3;
