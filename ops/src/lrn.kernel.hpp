@@ -1,9 +1,10 @@
 #pragma once
 // LRN across channels: y = x / (bias + alpha / size * sum_window x^2)^beta.
-// Both layouts square the inputs they need into a scratch buffer first (so
-// in-place works) and then sum each window directly, channel by channel in
-// ascending order: no running add/subtract that would drift, and NCHW and
-// NHWC add the same numbers in the same order.
+// Every window is summed directly, channel by channel in ascending order: no
+// running add/subtract that would drift, and NCHW and NHWC add the same
+// numbers in the same order (bitwise equal outputs). NCHW keeps a window's
+// squares in registers as it walks down the channels; NHWC squares a batch
+// of rows into a scratch buffer first. Both work in place.
 #include <limits>
 #include <vector>
 
@@ -105,21 +106,93 @@ void window_divide(const float* x, float* y, int64_t n, const float* sq, int64_t
   }
 }
 
+// NCHW: one vector of positions walks down the channels. The squares of the
+// window (kHalf channels either side) stay in registers and move along, so
+// x is read from memory once (again from L1 as the centre kHalf channels
+// later) and nothing is stored but y; that replaced squaring every tile
+// into a scratch buffer and reading 2 * half + 1 planes of it per output.
+// Out-of-range channels hold +0, which adds exactly, so every sum runs over
+// its window in ascending channel order as in the NHWC kernel.
+constexpr int64_t kPrefetchFloats = 16;
+
+template <class A, LrnPower P, int kHalf, bool kFull>
+void channel_walk(const float* x, float* y, int64_t c, int64_t plane, std::size_t m,
+                  const LrnCoeffs& co) {
+  using V = simd::Vec<A>;
+  using R = typename V::reg;
+  const R k = V::splat(co.k), bias = V::splat(co.bias);
+  auto load = [&](int64_t ch) {
+    const float* p = x + ch * plane;
+    return kFull ? V::load(p) : V::load_tail(p, m);
+  };
+  auto square = [&](int64_t ch) {
+    if (ch >= c) return V::splat(0.f);
+    const R v = load(ch);
+    return v * v;
+  };
+  R w[2 * kHalf + 1];
+  for (int i = 0; i < kHalf; ++i) w[i] = V::splat(0.f);
+  for (int i = 0; i < kHalf; ++i) w[kHalf + i] = square(i);
+  for (int64_t ch = 0; ch < c; ++ch) {
+    // The next line of this plane, for the next walk: a walk touches a new
+    // line in every plane, more streams than the hardware prefetcher follows.
+    __builtin_prefetch(x + ch * plane + kPrefetchFloats);
+    __builtin_prefetch(y + ch * plane + kPrefetchFloats, 1);
+    w[2 * kHalf] = square(ch + kHalf);
+    R acc = w[0];
+    for (int i = 1; i <= 2 * kHalf; ++i) acc = acc + w[i];
+    const R out = lrn_divide<A, P>(load(ch), V::fma(acc, k, bias), co.beta);
+    if constexpr (kFull) {
+      V::store(y + ch * plane, out);
+    } else {
+      V::store_tail(y + ch * plane, out, m);
+    }
+    for (int i = 0; i < 2 * kHalf; ++i) w[i] = w[i + 1];
+  }
+}
+
+// Windows wider than the registers hold: squares of a tile into a scratch
+// buffer, then each channel's window summed from it.
+template <class A, LrnPower P>
+void wide_window_tile(const LrnArgs& a, const LrnCoeffs& co, int64_t base, int64_t len,
+                      std::vector<float>& sq) {
+  const int64_t c = a.c, spatial = a.spatial, tile = lrn_tile(c), half = lrn_half_window(a);
+  sq.resize(std::size_t(c * tile));
+  for (int64_t ch = 0; ch < c; ++ch) square_span<A>(a.x + base + ch * spatial, &sq[std::size_t(ch * tile)], len);
+  for (int64_t ch = 0; ch < c; ++ch) {
+    const int64_t lo = std::max<int64_t>(0, ch - half), hi = std::min(c - 1, ch + half);
+    window_divide<A, P>(a.x + base + ch * spatial, a.y + base + ch * spatial, len,
+                        &sq[std::size_t(lo * tile)], tile, hi - lo + 1, co);
+  }
+}
+
+template <class A, LrnPower P, int kHalf>
+void walk_tile(const LrnArgs& a, const LrnCoeffs& co, int64_t base, int64_t len) {
+  constexpr auto W = int64_t(simd::Vec<A>::width);
+  int64_t j = 0;
+  for (; j + W <= len; j += W) {
+    channel_walk<A, P, kHalf, true>(a.x + base + j, a.y + base + j, a.c, a.spatial, W, co);
+  }
+  if (j < len) {
+    channel_walk<A, P, kHalf, false>(a.x + base + j, a.y + base + j, a.c, a.spatial,
+                                     std::size_t(len - j), co);
+  }
+}
+
 template <class A, LrnPower P>
 void lrn_tiles_impl(const LrnArgs& a, const LrnCoeffs& co, int64_t t0, int64_t t1) {
-  const int64_t c = a.c, spatial = a.spatial, tile = lrn_tile(c), half = lrn_half_window(a);
+  const int64_t spatial = a.spatial, tile = lrn_tile(a.c), half = lrn_half_window(a);
   const int64_t tiles = (spatial + tile - 1) / tile;
-  // Tiles are multiples of 16 floats, so whole-vector reads stay in each plane.
-  static_assert(16 % simd::Vec<A>::width == 0);
-  std::vector<float> sq(std::size_t(c * tile));
+  std::vector<float> sq;
   for (int64_t t = t0; t < t1; ++t) {
     const int64_t s0 = (t % tiles) * tile, len = std::min(tile, spatial - s0);
-    const int64_t base = (t / tiles) * c * spatial + s0;
-    for (int64_t ch = 0; ch < c; ++ch) square_span<A>(a.x + base + ch * spatial, &sq[std::size_t(ch * tile)], len);
-    for (int64_t ch = 0; ch < c; ++ch) {
-      const int64_t lo = std::max<int64_t>(0, ch - half), hi = std::min(c - 1, ch + half);
-      window_divide<A, P>(a.x + base + ch * spatial, a.y + base + ch * spatial, len,
-                          &sq[std::size_t(lo * tile)], tile, hi - lo + 1, co);
+    const int64_t base = (t / tiles) * a.c * spatial + s0;
+    switch (half) {
+      case 0: walk_tile<A, P, 0>(a, co, base, len); break;
+      case 1: walk_tile<A, P, 1>(a, co, base, len); break;
+      case 2: walk_tile<A, P, 2>(a, co, base, len); break;
+      case 3: walk_tile<A, P, 3>(a, co, base, len); break;
+      default: wide_window_tile<A, P>(a, co, base, len, sq);
     }
   }
 }

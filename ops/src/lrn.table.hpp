@@ -15,9 +15,9 @@ struct lrn_kernels {
   void (*rows)(const LrnArgs& a, int64_t r0, int64_t r1);
 };
 
-// NCHW works on tiles of this many positions: the squares of all c channels
-// of a tile (c x tile floats, about 64 KiB) stay in L2 while every
-// channel's window is summed from them. Depends on c only, never on threads.
+// NCHW works on tiles of this many positions (the unit of work of a thread;
+// windows too wide for registers square a tile, c x tile floats, about
+// 64 KiB, into scratch). Depends on c only, never on threads.
 inline int64_t lrn_tile(int64_t c) {
   return std::clamp<int64_t>(16384 / c / 32 * 32, 32, 1024);
 }
