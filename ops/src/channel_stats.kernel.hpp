@@ -25,8 +25,35 @@ void store_block(float* p, typename simd::Vec<A>::reg v, std::size_t m) {
 
 // lanes[l] += double(v[l]) for the first m lanes.
 template <class A>
+// Whole x86 vectors widen in registers: GCC turns the lane loop into one
+// scalar convert and add per lane, which cost the AVX-512 moments walk a
+// third of its time (16 folds of 16 lanes per 32 rows of a 128-channel column).
 void fold_lanes(typename simd::Vec<A>::reg v, double* lanes, std::size_t m) {
   using V = simd::Vec<A>;
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+  if constexpr (V::width == 16) {
+    if (m == 16) {
+      const __m512 f = v;
+      const __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(f));
+      const __m512d hi = _mm512_cvtps_pd(_mm512_extractf32x8_ps(f, 1));
+      _mm512_storeu_pd(lanes, _mm512_add_pd(_mm512_loadu_pd(lanes), lo));
+      _mm512_storeu_pd(lanes + 8, _mm512_add_pd(_mm512_loadu_pd(lanes + 8), hi));
+      return;
+    }
+  }
+#endif
+#if defined(__AVX__)
+  if constexpr (V::width == 8) {
+    if (m == 8) {
+      const __m256 f = v;
+      const __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(f));
+      const __m256d hi = _mm256_cvtps_pd(_mm256_extractf128_ps(f, 1));
+      _mm256_storeu_pd(lanes, _mm256_add_pd(_mm256_loadu_pd(lanes), lo));
+      _mm256_storeu_pd(lanes + 4, _mm256_add_pd(_mm256_loadu_pd(lanes + 4), hi));
+      return;
+    }
+  }
+#endif
   float buf[V::width];
   V::store(buf, v);
   for (std::size_t l = 0; l < m; ++l) lanes[l] += double(buf[l]);
@@ -118,17 +145,82 @@ inline void prefetch_lines(std::uintptr_t& pf, int64_t lines) {
   }
 }
 
-// Two blocks of channels (a 64-byte line of AVX2 floats) a step, two rows
-// at a time: every line of x is used whole when it arrives, and eight
-// independent chains hide the fma latency. A single block a walk ran at
-// 40 GB/s from L3, with four chains.
+// Moments of K whole vectors of channels at x + c0 (a column of K * W
+// floats), U rows a step: accumulators stay in registers, so a column walks
+// down the piece once, and every line of x is used whole when it arrives;
+// U = 2 keeps eight chains in flight for narrow columns (one two-vector
+// column ran at 40 GB/s from L3 with four chains). A column walk streams in
+// the next piece through `pf`, unless it is the whole row (linear).
+template <class A, int K>
+void moments_column(const float* x, int64_t rows, int64_t c, int64_t c0, const float* shift,
+                    Moments* out, std::uintptr_t& next) {
+  using V = simd::Vec<A>;
+  using R = typename V::reg;
+  constexpr int64_t W = V::width;
+  constexpr int U = K >= 4 ? 1 : 2;
+  constexpr int64_t kStepLines = std::max<int64_t>(1, U * K * W / 16);
+  const bool linear = c == K * W;  // the hardware prefetchers follow a linear walk
+  std::uintptr_t pf = next;  // a local: stored through the reference every step otherwise
+  const float* p = x + c0;
+  R h[K];
+  for (int k = 0; k < K; ++k) h[k] = V::load(shift + c0 + k * W);
+  double s1[K * W] = {}, s2[K * W] = {};
+  for (int64_t r = 0; r < rows;) {
+    const int64_t end = std::min(rows, r + kLaneChunk);
+    R a[U][K], q[U][K];
+    for (int u = 0; u < U; ++u) {
+      for (int k = 0; k < K; ++k) a[u][k] = q[u][k] = V::splat(0.f);
+    }
+    auto step = [&](int u, const float* row) {
+      for (int k = 0; k < K; ++k) {
+        const R d = V::load(row + k * W) - h[k];
+        a[u][k] = a[u][k] + d;
+        q[u][k] = V::fma(d, d, q[u][k]);
+      }
+    };
+    for (; r + U <= end; r += U) {
+      if (!linear) prefetch_lines<A>(pf, kStepLines);
+      for (int u = 0; u < U; ++u) step(u, p + (r + u) * c);
+    }
+    for (; r < end; ++r) step(0, p + r * c);
+    for (int k = 0; k < K; ++k) {
+      R sa = a[0][k], sq = q[0][k];
+      for (int u = 1; u < U; ++u) { sa = sa + a[u][k]; sq = sq + q[u][k]; }
+      fold_lanes<A>(sa, s1 + k * W, W);
+      fold_lanes<A>(sq, s2 + k * W, W);
+    }
+  }
+  for (int64_t l = 0; l < K * W; ++l) out[c0 + l] = {s1[l], s2[l]};
+  next = pf;
+}
+
+// The widest column whose accumulators and shifts fit in registers.
 template <class A>
-void rows_moments(const float* x, int64_t rows, int64_t c, const float* shift, Moments* out) {
+constexpr int max_column_vectors() {
+  return simd::Vec<A>::width >= 16 ? 8 : 4;
+}
+
+// Moments of a column of `vectors` < K whole vectors (K = 0: none).
+template <class A, int K>
+void moments_narrow(const float* x, int64_t rows, int64_t c, int64_t c0, int64_t vectors,
+                    const float* shift, Moments* out, std::uintptr_t& pf) {
+  if constexpr (K > 0) {
+    if (vectors == K) return moments_column<A, K>(x, rows, c, c0, shift, out, pf);
+    moments_narrow<A, K - 1>(x, rows, c, c0, vectors, shift, out, pf);
+  }
+}
+
+// Two-vector columns (a 64-byte line of AVX2 floats) over the whole row,
+// two rows a step: eight independent chains hide the fma latency. Written
+// out rather than as moments_column<A, 2>, which GCC 12 compiled to the
+// same loop that nevertheless ran 20-40% slower from L3 (AVX2, C = 320, 640).
+template <class A>
+void moments_pairs(const float* x, int64_t rows, int64_t c, const float* shift, Moments* out,
+                   std::uintptr_t pf) {
   using V = simd::Vec<A>;
   using R = typename V::reg;
   constexpr int64_t W = V::width;
   constexpr int64_t kStepLines = std::max<int64_t>(1, 4 * W / 16);  // 2 rows x 2W floats
-  std::uintptr_t pf = reinterpret_cast<std::uintptr_t>(x + rows * c);  // the next piece
   int64_t c0 = 0;
   for (; c0 + 2 * W <= c; c0 += 2 * W) {
     const float* p = x + c0;
@@ -164,6 +256,18 @@ void rows_moments(const float* x, int64_t rows, int64_t c, const float* shift, M
     const auto m = std::size_t(std::min(W, c - c0));
     rows_moments_block<A>(x + c0, rows, c, m, shift + c0, out + c0);
   }
+}
+
+// A row that fits one column is walked linearly (AVX-512 C = 128: DRAM-sized
+// images 1.5x faster); wider rows go down two-vector columns, which ran
+// faster from L3 than wider ones (C = 320, 512, 1280).
+template <class A>
+void rows_moments(const float* x, int64_t rows, int64_t c, const float* shift, Moments* out) {
+  constexpr int64_t W = simd::Vec<A>::width;
+  constexpr int K = max_column_vectors<A>();
+  std::uintptr_t pf = reinterpret_cast<std::uintptr_t>(x + rows * c);  // the next piece
+  if (c % W == 0 && c / W <= K) return moments_narrow<A, K>(x, rows, c, 0, c / W, shift, out, pf);
+  moments_pairs<A>(x, rows, c, shift, out, pf);
 }
 
 // Row-major, so the output streams; the coefficients stay in L1. Whole

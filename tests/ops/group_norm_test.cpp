@@ -168,6 +168,44 @@ TEST_P(GroupNormTest, ManyPiecesMatchReferenceOnAnyThreadCount) {
   }
 }
 
+// NHWC statistics walk columns of channels down fixed pieces of rows:
+// a whole row of 1 to 8 vectors (AVX-512) or 1 to 4 (AVX2) is one linear
+// column, wider rows go down two-vector columns then one vector then a
+// partial one. Channel counts hit every column width and tail of both ISAs
+// (C = 128: one AVX-512 column of 8; 136: 8 + a partial; 320: the
+// diffusion UNet's); spatial sizes are odd, and 5000 rows span several
+// pieces and several 32-row fp32 chunks. Means are offset so that a lane
+// mixed up with another channel's shift would show.
+TEST_P(GroupNormTest, NhwcColumnWidthsMatchReference) {
+  for (int64_t c : {8, 16, 24, 32, 40, 48, 64, 96, 112, 128, 136, 144, 320}) {
+    for (int64_t spatial : {1, 33, 5000}) {
+      const int64_t groups = c % 32 == 0 ? 32 : c / 8;
+      const GnShape s{1, c, spatial, groups, Layout::nhwc};
+      Buffer x = random_buffer(s.size(), uint32_t(c * 7 + spatial), -1.f, 1.f);
+      for (int64_t p = 0; p < spatial; ++p) {
+        for (int64_t ch = 0; ch < c; ++ch) x[s.index(0, ch, p)] += float(ch % 5) - 2.f;
+      }
+      Buffer g = random_buffer(std::size_t(c), 3, 0.5f, 1.5f);
+      Buffer b = random_buffer(std::size_t(c), 4);
+      const GnRef ref = reference_group_norm(x.to_vector(), s, g.data(), b.data(),
+                                             GroupAffine::per_channel, 1e-5);
+      for (int threads : {1, 3}) {
+        const auto stats = static_cast<std::size_t>(groups);
+        Buffer y(s.size()), mean(stats), rstd(stats);
+        ops::GroupNormArgs a = make_args(s, x, y);
+        a.gamma = g.data(); a.beta = b.data();
+        a.mean = mean.data(); a.inv_std_dev = rstd.data();
+        ops::group_norm(a, exec(threads));
+        const auto where = ::testing::Message() << "c" << c << " s" << spatial << " t" << threads;
+        // As EveryShapeBothLayoutsAllAffineModes: y is O(1).
+        ASSERT_TRUE(all_close(y.data(), ref.y, 2e-5, 2e-5)) << where;
+        ASSERT_TRUE(all_close(mean.data(), ref.mean, 1e-6, 1e-6)) << where;
+        ASSERT_TRUE(all_close(rstd.data(), rstd_of(ref.var, 1e-5), 0, 2e-6)) << where;
+      }
+    }
+  }
+}
+
 // Outputs of 16 MiB and more are written with streaming stores
 // unless the epilogue is SiLU (group_norm.cpp): odd spans and rows of 6 or
 // 40 channels (unaligned starts), the split path and the per-group path, in
