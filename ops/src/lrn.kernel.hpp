@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "lrn.table.hpp"
+#include "norm_math.hpp"
+#include "norm_math.kernel.hpp"
 #include "normrt/simd/vec.hpp"
 
 namespace normrt::ops::detail {
@@ -65,8 +67,9 @@ void square_span(const float* x, float* sq, int64_t n) {
 // NCHW: the window's channel planes of a tile (stride = tile); NHWC: a
 // zero-padded squared row read at shifted offsets (stride = 1). The squares
 // are always read as whole vectors, so sq must be readable up to n rounded
-// up to the width (the lanes past n are computed and dropped).
-template <class A, LrnPower P>
+// up to the width (the lanes past n are computed and dropped). nt: streaming
+// stores (y + j aligned for every whole vector, n a multiple of the width).
+template <class A, LrnPower P, bool nt = false>
 void window_divide(const float* x, float* y, int64_t n, const float* sq, int64_t stride,
                    int64_t count, const LrnCoeffs& co) {
   using V = simd::Vec<A>;
@@ -94,12 +97,12 @@ void window_divide(const float* x, float* y, int64_t n, const float* sq, int64_t
     const R o1 = lrn_divide<A, P>(V::load(x + j + W), V::fma(a1, k, bias), co.beta);
     const R o2 = lrn_divide<A, P>(V::load(x + j + 2 * W), V::fma(a2, k, bias), co.beta);
     const R o3 = lrn_divide<A, P>(V::load(x + j + 3 * W), V::fma(a3, k, bias), co.beta);
-    V::store(y + j, o0);
-    V::store(y + j + W, o1);
-    V::store(y + j + 2 * W, o2);
-    V::store(y + j + 3 * W, o3);
+    put<A, nt>(y + j, o0);
+    put<A, nt>(y + j + W, o1);
+    put<A, nt>(y + j + 2 * W, o2);
+    put<A, nt>(y + j + 3 * W, o3);
   }
-  for (; j + W <= n; j += W) V::store(y + j, lrn_divide<A, P>(V::load(x + j), denominator(j), co.beta));
+  for (; j + W <= n; j += W) put<A, nt>(y + j, lrn_divide<A, P>(V::load(x + j), denominator(j), co.beta));
   if (j < n) {
     const std::size_t m = std::size_t(n - j);
     V::store_tail(y + j, lrn_divide<A, P>(V::load_tail(x + j, m), denominator(j), co.beta), m);
@@ -197,8 +200,8 @@ void lrn_tiles_impl(const LrnArgs& a, const LrnCoeffs& co, int64_t t0, int64_t t
   }
 }
 
-template <class A, LrnPower P>
-void lrn_rows_impl(const LrnArgs& a, const LrnCoeffs& co, int64_t r0, int64_t r1) {
+template <class A, LrnPower P, bool nt>
+void lrn_rows_as(const LrnArgs& a, const LrnCoeffs& co, int64_t r0, int64_t r1) {
   const int64_t c = a.c, half = lrn_half_window(a);
   // Per row: [half zeros | c squares | half zeros | a vector of slack for
   // whole-vector reads]: channel ch's window starts at pad[ch]. A batch of
@@ -214,10 +217,26 @@ void lrn_rows_impl(const LrnArgs& a, const LrnCoeffs& co, int64_t r0, int64_t r1
       square_span<A>(a.x + r * c, &pad[std::size_t((r - b0) * stride + half)], c);
     }
     for (int64_t r = b0; r < b1; ++r) {
-      window_divide<A, P>(a.x + r * c, a.y + r * c, c, &pad[std::size_t((r - b0) * stride)], 1,
-                          2 * half + 1, co);
+      window_divide<A, P, nt>(a.x + r * c, a.y + r * c, c, &pad[std::size_t((r - b0) * stride)],
+                              1, 2 * half + 1, co);
     }
   }
+  if constexpr (nt) simd::Vec<A>::stream_fence();
+}
+
+// Streaming stores for outputs far larger than the cache (stream_output)
+// when every row starts on a vector boundary.
+template <class A, LrnPower P>
+void lrn_rows_impl(const LrnArgs& a, const LrnCoeffs& co, int64_t r0, int64_t r1) {
+  using V = simd::Vec<A>;
+  constexpr auto W = int64_t(V::width);
+  if constexpr (V::can_stream) {
+    const bool aligned = reinterpret_cast<std::uintptr_t>(a.y) % (W * sizeof(float)) == 0;
+    if (aligned && a.c % W == 0 && stream_output(a.n * a.c * a.spatial)) {
+      return lrn_rows_as<A, P, true>(a, co, r0, r1);
+    }
+  }
+  lrn_rows_as<A, P, false>(a, co, r0, r1);
 }
 
 inline LrnCoeffs lrn_coeffs(const LrnArgs& a) {
