@@ -273,12 +273,16 @@ void rows_moments(const float* x, int64_t rows, int64_t c, const float* shift, M
 // Row-major, so the output streams; the coefficients stay in L1. Whole
 // vectors two at a time, the ends of a row through tail vectors: the channel
 // tail, and with nt (streaming stores) the head before y is aligned.
+// `ahead` (or null): as many floats as x has here, prefetched a row's worth
+// per row (the piece a statistics pass reads next, see run_overlapped).
 template <class A, Activation act, bool nt>
 void rows_normalize_act(const float* x, float* y, int64_t rows, int64_t c,
-                        const ChannelCoeffs& k) {
+                        const ChannelCoeffs& k, const float* ahead) {
   using V = simd::Vec<A>;
   using R = typename V::reg;
   constexpr int64_t W = V::width;
+  const int64_t row_lines = (c + 15) / 16;
+  std::uintptr_t pf = reinterpret_cast<std::uintptr_t>(ahead);
   auto out = [&](R xv, int64_t c0) {
     const R d = xv - V::load(k.shift + c0);
     return activate<A, act>(V::fma(d, V::load(k.a + c0), V::load(k.b + c0)));
@@ -291,6 +295,7 @@ void rows_normalize_act(const float* x, float* y, int64_t rows, int64_t c,
   for (int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * c;
     float* yr = y + r * c;
+    if (ahead) prefetch_lines<A>(pf, row_lines);
     int64_t c0 = stream_head<A, nt>(yr, c);
     if (c0 > 0) part(xr, yr, 0, std::size_t(c0));
     for (; c0 + 2 * W <= c; c0 += 2 * W) {
@@ -309,20 +314,23 @@ void rows_normalize_act(const float* x, float* y, int64_t rows, int64_t c,
 
 template <class A, Activation act>
 void rows_normalize_as(const float* x, float* y, int64_t rows, int64_t c, const ChannelCoeffs& k,
-                       bool stream) {
-  if (stream && simd::Vec<A>::can_stream) return rows_normalize_act<A, act, true>(x, y, rows, c, k);
-  rows_normalize_act<A, act, false>(x, y, rows, c, k);
+                       bool stream, const float* ahead) {
+  if (stream && simd::Vec<A>::can_stream) {
+    return rows_normalize_act<A, act, true>(x, y, rows, c, k, ahead);
+  }
+  rows_normalize_act<A, act, false>(x, y, rows, c, k, ahead);
 }
 
 template <class A>
 void rows_normalize(const float* x, float* y, int64_t rows, int64_t c, const ChannelCoeffs& k,
-                    Activation act, bool stream) {
+                    Activation act, bool stream, const float* ahead) {
+  using Act = Activation;
   switch (act) {
-    case Activation::relu: return rows_normalize_as<A, Activation::relu>(x, y, rows, c, k, stream);
-    case Activation::silu: return rows_normalize_as<A, Activation::silu>(x, y, rows, c, k, stream);
-    case Activation::none: break;
+    case Act::relu: return rows_normalize_as<A, Act::relu>(x, y, rows, c, k, stream, ahead);
+    case Act::silu: return rows_normalize_as<A, Act::silu>(x, y, rows, c, k, stream, ahead);
+    case Act::none: break;
   }
-  rows_normalize_as<A, Activation::none>(x, y, rows, c, k, stream);
+  rows_normalize_as<A, Act::none>(x, y, rows, c, k, stream, ahead);
 }
 
 }  // namespace normrt::ops::detail

@@ -109,6 +109,10 @@ class ChannelsFirst : public PlanBase {
         shift_(std::size_t(units())),
         a_(std::size_t(units() * cg_)), b_(a_.size()) {}
 
+  // Reductions are small (a group of one image): no overlap of one unit's
+  // statistics with another's output pass.
+  static constexpr bool kOverlapUnits = false;
+
   int64_t units() const { return images_ * j_.groups; }
   int64_t pieces() const { return segs_ * chunks_; }
   int64_t width() const { return 1; }
@@ -186,6 +190,10 @@ class ChannelsLast : public PlanBase {
         stream_(stream_grouped_output(job)),
         shift_(std::size_t(images_ * job.c)), a_(shift_.size()), b_(shift_.size()) {}
 
+  // Units are whole images: a thread with several runs the statistics of
+  // the next one between the output pieces of this one (run_overlapped).
+  static constexpr bool kOverlapUnits = true;
+
   int64_t units() const { return images_; }
   int64_t pieces() const { return ceil_div(rows_, piece_rows_); }
   int64_t width() const { return j_.c; }
@@ -229,11 +237,16 @@ class ChannelsLast : public PlanBase {
       for (std::size_t l = off; l < off + std::size_t(cg_); ++l) b_[l] = fold_corr(b_[l], corr, a_[l]);
     }
   }
-  void normalize(int64_t u, int64_t k) const {
+  // `ahead`: piece `ahead_k` of unit `ahead_u` is prefetched meanwhile (< 0: none).
+  void normalize(int64_t u, int64_t k, int64_t ahead_u = -1, int64_t ahead_k = 0) const {
     const auto off = std::size_t(u * j_.c);
     const ChannelCoeffs coeffs{&shift_[off], &a_[off], &b_[off]};
+    // The pieces differ in rows only at the end of an image: prefetch no more
+    // than this piece's rows, and only within x.
+    const float* ahead = nullptr;
+    if (ahead_u >= 0 && rows_in(ahead_k) >= rows_in(k)) ahead = j_.x + offset(ahead_u, ahead_k);
     k_.rows_normalize(j_.x + offset(u, k), j_.y + offset(u, k), rows_in(k), j_.c, coeffs,
-                      j_.act, stream_);
+                      j_.act, stream_, ahead);
   }
 
  private:
@@ -275,9 +288,52 @@ void run_per_unit(Plan& p, int threads) {
         }
         p.finish(u, at(u));
       }
-      for (int64_t k = 0; k < pieces; ++k) {
+      // Last piece first: it is the one the statistics pass left in cache.
+      for (int64_t k = pieces - 1; k >= 0; --k) {
         for (int64_t u = b0; u < b1; ++u) p.normalize(u, k);
       }
+    }
+  });
+}
+
+// Per reduction, for units that are whole images (channels-last): the
+// statistics pass of image u + 1 runs piece by piece between the output
+// pieces of image u, so the DRAM reads of the next image overlap the
+// streamed writes of this one instead of taking turns with them (both
+// images fit the L3 up to 16 MiB each); the output pass runs from the last
+// piece, the one most recently read. Each unit's partials fold as in
+// run_per_unit, piece 0 first, so results are the same bit for bit.
+template <class Plan>
+void run_overlapped(Plan& p, int threads) {
+  const int64_t pieces = p.pieces(), w = p.width();
+  parallel_for(threads, p.units(), [&](int64_t u0, int64_t u1) {
+    std::vector<Moments> part(static_cast<std::size_t>(w)), acc(part.size());
+    auto moments = [&](int64_t u, int64_t k) {
+      p.moments(u, k, part.data());
+      fold_into(acc.data(), part.data(), w);
+    };
+    auto start = [&](int64_t u) {
+      p.set_head_shift(u);
+      std::fill(acc.begin(), acc.end(), Moments{});
+    };
+    auto finish = [&](int64_t u) {
+      if (p.refine_shifts(u, acc.data())) {  // rare: the same fold, around the new shift
+        std::fill(acc.begin(), acc.end(), Moments{});
+        for (int64_t k = 0; k < pieces; ++k) moments(u, k);
+      }
+      p.finish(u, acc.data());
+    };
+    start(u0);
+    for (int64_t k = 0; k < pieces; ++k) moments(u0, k);
+    finish(u0);
+    for (int64_t u = u0; u < u1; ++u) {
+      const bool next = u + 1 < u1;
+      if (next) start(u + 1);
+      for (int64_t k = 0; k < pieces; ++k) {
+        p.normalize(u, pieces - 1 - k, next ? u + 1 : -1, k);
+        if (next) moments(u + 1, k);
+      }
+      if (next) finish(u + 1);
     }
   });
 }
@@ -307,9 +363,12 @@ template <class Plan>
 void run_split(Plan& p, int threads) {
   const int64_t units = p.units(), pieces = p.pieces(), w = p.width();
   const int64_t tasks = units * pieces;
-  auto each_piece = [&](auto&& fn) {
+  auto each_piece = [&](auto&& fn, bool last_first = false) {
     parallel_for(threads, tasks, [&](int64_t t0, int64_t t1) {
-      for (int64_t t = t0; t < t1; ++t) fn(t / pieces, t % pieces, t * w);
+      for (int64_t i = t0; i < t1; ++i) {
+        const int64_t t = last_first ? t1 - 1 - (i - t0) : i;
+        fn(t / pieces, t % pieces, t * w);
+      }
     });
   };
   for (int64_t u = 0; u < units; ++u) p.set_head_shift(u);
@@ -325,7 +384,10 @@ void run_split(Plan& p, int threads) {
   if (moved) acc = moments_pass();
   for (int64_t u = 0; u < units; ++u) p.finish(u, &acc[std::size_t(u * w)]);
 
-  each_piece([&](int64_t u, int64_t k, int64_t) { p.normalize(u, k); });
+  // Each thread has the same tasks in every pass: it writes its last piece
+  // first, the one its moments pass left in cache (a 32 MiB image mostly
+  // reads back from L3 instead of DRAM).
+  each_piece([&](int64_t u, int64_t k, int64_t) { p.normalize(u, k); }, true);
 }
 
 template <class Plan>
@@ -333,7 +395,11 @@ std::vector<GroupStats> run_plan(Plan plan, const GroupedNormJob& job, const Exe
   const int64_t bytes = job.n * job.c * job.spatial * int64_t(2 * sizeof(float));
   const int threads = plan_threads(exec, plan.units() * plan.pieces(), bytes);
   if (plan.units() >= threads) {
-    run_per_unit(plan, threads);
+    if constexpr (Plan::kOverlapUnits) {
+      run_overlapped(plan, threads);
+    } else {
+      run_per_unit(plan, threads);
+    }
   } else {
     run_split(plan, threads);
   }

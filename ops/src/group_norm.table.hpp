@@ -38,8 +38,10 @@ struct group_norm_kernels {
   void (*rows_sum_min_max)(const float* x, int64_t rows, int64_t c, SumMinMax* out);
   void (*rows_moments)(const float* x, int64_t rows, int64_t c, const float* shift,
                        Moments* out);
+  // `ahead`: null, or rows * c floats to prefetch meanwhile (the piece the
+  // next statistics pass reads, so its DRAM reads overlap these writes).
   void (*rows_normalize)(const float* x, float* y, int64_t rows, int64_t c,
-                         const ChannelCoeffs& k, Activation act, bool stream);
+                         const ChannelCoeffs& k, Activation act, bool stream, const float* ahead);
 };
 
 const group_norm_kernels& group_norm_kernels_for(Isa isa);
