@@ -206,6 +206,43 @@ TEST_P(GroupNormTest, NhwcColumnWidthsMatchReference) {
   }
 }
 
+// NHWC images of one thread overlap: image u + 1's statistics run between
+// the output pieces of image u (group_norm.cpp, run_overlapped). Images 1
+// and 2 start with rows of zeros before values near 1e4, so their
+// provisional shifts (from the head) are far from the means and their
+// statistics rerun around refined shifts in the middle of that overlap.
+// Every thread count gives the reference and the same bits.
+TEST_P(GroupNormTest, NhwcOverlappedImagesRefineShifts) {
+  const GnShape s{3, 16, 3001, 4, Layout::nhwc};
+  std::mt19937 rng(5);
+  std::normal_distribution<double> dist(1e4, 1.0);
+  Buffer x(s.size());
+  for (int64_t i = 0; i < 3; ++i) {
+    for (int64_t p = 0; p < s.spatial; ++p) {
+      for (int64_t ch = 0; ch < s.c; ++ch) {
+        x[s.index(i, ch, p)] = i > 0 && p < 40 ? 0.f : float(dist(rng)) - float(ch % 3);
+      }
+    }
+  }
+  Buffer g = random_buffer(16, 5, 0.5f, 1.5f), b = random_buffer(16, 6);
+  const GnRef ref = reference_group_norm(x.to_vector(), s, g.data(), b.data(),
+                                         GroupAffine::per_channel, 1e-5);
+  std::vector<float> first;
+  for (int threads : invariance_thread_counts()) {
+    Buffer y(s.size()), mean(12);
+    ops::GroupNormArgs a = make_args(s, x, y);
+    a.gamma = g.data(); a.beta = b.data(); a.mean = mean.data();
+    ops::group_norm(a, exec(threads));
+    if (first.empty()) first = y.to_vector();
+    // y is O(1) (images 1 and 2: the zeros sit ~8 std below the mean) and
+    // x - shift is exact near the mean: as EveryShapeBothLayoutsAllAffineModes.
+    // The means (~1e4) are rounded once to float: 6e-8 relative.
+    EXPECT_TRUE(all_close(y.data(), ref.y, 2e-5, 2e-5)) << threads << " threads";
+    EXPECT_TRUE(all_close(mean.data(), ref.mean, 0, 1.2e-7)) << threads << " threads";
+    EXPECT_TRUE(bitwise_equal(first.data(), y.data(), s.size())) << threads << " threads";
+  }
+}
+
 // Outputs of 16 MiB and more are written with streaming stores
 // unless the epilogue is SiLU (group_norm.cpp): odd spans and rows of 6 or
 // 40 channels (unaligned starts), the split path and the per-group path, in
