@@ -123,7 +123,7 @@ void rows_moments_block(const float* p, int64_t rows, int64_t c, std::size_t m,
     fold_lanes<A>((a0 + a1) + (a2 + a3), s1, m);
     fold_lanes<A>((q0 + q1) + (q2 + q3), s2, m);
   }
-  for (std::size_t l = 0; l < m; ++l) out[l] = {s1[l], s2[l]};
+  for (std::size_t l = 0; l < m; ++l) out[l] = merge(out[l], {s1[l], s2[l]});
 }
 
 // Hints `lines` 64-byte lines from *pf on into the cache and moves *pf past
@@ -190,7 +190,7 @@ void moments_column(const float* x, int64_t rows, int64_t c, int64_t c0, const f
       fold_lanes<A>(sq, s2 + k * W, W);
     }
   }
-  for (int64_t l = 0; l < K * W; ++l) out[c0 + l] = {s1[l], s2[l]};
+  for (int64_t l = 0; l < K * W; ++l) out[c0 + l] = merge(out[c0 + l], {s1[l], s2[l]});
   next = pf;
 }
 
@@ -250,7 +250,7 @@ void moments_pairs(const float* x, int64_t rows, int64_t c, const float* shift, 
       fold_lanes<A>(q0 + q2, s2, W);
       fold_lanes<A>(q1 + q3, s2 + W, W);
     }
-    for (int64_t l = 0; l < 2 * W; ++l) out[c0 + l] = {s1[l], s2[l]};
+    for (int64_t l = 0; l < 2 * W; ++l) out[c0 + l] = merge(out[c0 + l], {s1[l], s2[l]});
   }
   for (; c0 < c; c0 += W) {
     const auto m = std::size_t(std::min(W, c - c0));

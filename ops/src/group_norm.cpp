@@ -60,11 +60,6 @@ bool stream_grouped_output(const GroupedNormJob& job) {
   return job.act != Activation::silu && stream_output(job.n * job.c * job.spatial);
 }
 
-template <class T>
-void fold_into(T* acc, const T* part, int64_t width) {
-  for (int64_t i = 0; i < width; ++i) acc[i] = merge(acc[i], part[i]);
-}
-
 // What both layouts share: the job, the kernels, the statistics of each
 // (image, group) and the affine coefficients of its channels.
 class PlanBase {
@@ -136,9 +131,11 @@ class ChannelsFirst : public PlanBase {
     shift_[std::size_t(u)] = refined_shift(shift_[std::size_t(u)], *total, count());
     return true;
   }
+  // Adds the piece's moments to *out (as merge: the running sum plus the piece's).
   void moments(int64_t u, int64_t k, Moments* out) const {
     const Piece p = piece(u, k);
-    *out = k_.span_moments(j_.x + p.base + p.begin, p.end - p.begin, shift_[std::size_t(u)]);
+    *out = merge(*out, k_.span_moments(j_.x + p.base + p.begin, p.end - p.begin,
+                                       shift_[std::size_t(u)]));
   }
   void finish(int64_t u, const Moments* total) {
     const auto off = std::size_t(u * cg_);
@@ -224,6 +221,7 @@ class ChannelsLast : public PlanBase {
     }
     return moved;
   }
+  // Adds the piece's moments to out[channel].
   void moments(int64_t u, int64_t k, Moments* out) const {
     k_.rows_moments(j_.x + offset(u, k), rows_in(k), j_.c, &shift_[std::size_t(u * j_.c)], out);
   }
@@ -266,7 +264,7 @@ template <class Plan>
 void run_per_unit(Plan& p, int threads) {
   const int64_t pieces = p.pieces(), w = p.width(), block = p.units_per_block();
   parallel_for(threads, p.units(), [&](int64_t u0, int64_t u1) {
-    std::vector<Moments> part(static_cast<std::size_t>(w)), acc(std::size_t(block * w));
+    std::vector<Moments> acc(std::size_t(block * w));
     for (int64_t b0 = u0; b0 < u1; b0 += block) {
       const int64_t b1 = std::min(u1, b0 + block);
       auto at = [&](int64_t u) { return &acc[std::size_t((u - b0) * w)]; };
@@ -274,16 +272,14 @@ void run_per_unit(Plan& p, int threads) {
       std::fill(acc.begin(), acc.end(), Moments{});
       for (int64_t k = 0; k < pieces; ++k) {
         for (int64_t u = b0; u < b1; ++u) {
-          p.moments(u, k, part.data());
-          fold_into(at(u), part.data(), w);
+          p.moments(u, k, at(u));
         }
       }
       for (int64_t u = b0; u < b1; ++u) {
         if (p.refine_shifts(u, at(u))) {  // rare: the same fold, around the new shift
           std::fill_n(at(u), w, Moments{});
           for (int64_t k = 0; k < pieces; ++k) {
-            p.moments(u, k, part.data());
-            fold_into(at(u), part.data(), w);
+            p.moments(u, k, at(u));
           }
         }
         p.finish(u, at(u));
@@ -307,11 +303,8 @@ template <class Plan>
 void run_overlapped(Plan& p, int threads) {
   const int64_t pieces = p.pieces(), w = p.width();
   parallel_for(threads, p.units(), [&](int64_t u0, int64_t u1) {
-    std::vector<Moments> part(static_cast<std::size_t>(w)), acc(part.size());
-    auto moments = [&](int64_t u, int64_t k) {
-      p.moments(u, k, part.data());
-      fold_into(acc.data(), part.data(), w);
-    };
+    std::vector<Moments> acc(static_cast<std::size_t>(w));
+    auto moments = [&](int64_t u, int64_t k) { p.moments(u, k, acc.data()); };
     auto start = [&](int64_t u) {
       p.set_head_shift(u);
       std::fill(acc.begin(), acc.end(), Moments{});
@@ -374,6 +367,7 @@ void run_split(Plan& p, int threads) {
   for (int64_t u = 0; u < units; ++u) p.set_head_shift(u);
   std::vector<Moments> part(std::size_t(tasks * w));
   auto moments_pass = [&] {
+    std::fill(part.begin(), part.end(), Moments{});
     each_piece([&](int64_t u, int64_t k, int64_t at) { p.moments(u, k, &part[std::size_t(at)]); });
     return fold_pieces(part, units, pieces, w, threads);
   };

@@ -36,6 +36,8 @@ struct group_norm_kernels {
                          float b, Activation act, bool stream);
   // out[ch] = partials of channel ch over `rows` rows of `c` floats.
   void (*rows_sum_min_max)(const float* x, int64_t rows, int64_t c, SumMinMax* out);
+  // out[ch] = merge(out[ch], moments of channel ch over the rows): a running
+  // sum over pieces needs no partials buffer and gets the same bits.
   void (*rows_moments)(const float* x, int64_t rows, int64_t c, const float* shift,
                        Moments* out);
   // `ahead`: null, or rows * c floats to prefetch meanwhile (the piece the
