@@ -109,11 +109,10 @@ inline typename simd::Vec<A>::reg activate(typename simd::Vec<A>::reg v) {
     // when either is NaN, so a NaN input stays NaN (NEON and scalar agree).
     return V::max(V::splat(0.f), v);
   } else if constexpr (act == Activation::silu) {
-    // v * sigmoid(v) with the fast exp (simd::FastExp, <= 2 ulp; 8% faster
-    // than xsimd::exp here). A division beats rcp + Newton on this class of
-    // core: the divider is idle while the exp fills the FMA pipes. Below
-    // v = -88.4 e^-v saturates at 2.4e38, so y = v * 4e-39 (true: ~0).
-    return v / (V::splat(1.f) + V::exp_fast(V::splat(0.f) - v));
+    // v * sigmoid(v) = v / (1 + e^-v) with the fast exp (simd::Vec::silu,
+    // <= 4 ulp). SiLU(-inf) = NaN as in the unfused Sigmoid + Mul graph
+    // (-inf * 0), SiLU(+inf) = +inf, v < -88.73 gives -0.
+    return V::silu(v);
   } else {
     return v;
   }
