@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include <omp.h>
+
 #include "detail/dispatch.hpp"
 #include "detail/parallel.hpp"
 #include "detail/validate.hpp"
@@ -48,10 +50,6 @@ constexpr int64_t kMinPieceRows = 32;
 constexpr int64_t kBlockFloats = 256 * 1024;
 // Floats of a reduction's head that give its provisional shift.
 constexpr int64_t kHeadFloats = 64;
-// Stored partials worth folding on several threads: GroupNorm NHWC
-// 1x320x64x64 has 81 pieces x 320 channels, a serial fold of ~30 us that
-// held 2 threads to 1.4x.
-constexpr int64_t kParallelFoldEntries = 8 * 1024;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -128,8 +126,10 @@ class ChannelsFirst : public PlanBase {
     const int64_t head = std::min(kHeadFloats, p.end - p.begin);
     shift_[std::size_t(u)] = shift_from(k_.span_sum_min_max(j_.x + p.base + p.begin, head), head);
   }
+  // Sets of statistics per unit: a unit is one reduction.
+  int64_t sets() const { return 1; }
   // False when the shift was close enough; else moves it to the mean.
-  bool refine_shifts(int64_t u, const Moments* total) {
+  bool refine(int64_t u, int64_t, const Moments* total) {
     if (shift_is_close(*total, count())) return false;
     shift_[std::size_t(u)] = refined_shift(shift_[std::size_t(u)], *total, count());
     return true;
@@ -140,7 +140,7 @@ class ChannelsFirst : public PlanBase {
     *out = merge(*out, k_.span_moments(j_.x + p.base + p.begin, p.end - p.begin,
                                        shift_[std::size_t(u)]));
   }
-  void finish(int64_t u, const Moments* total) {
+  void finish(int64_t u, int64_t, const Moments* total) {
     const auto off = std::size_t(u * cg_);
     finish_group(u / j_.groups, u % j_.groups, shift_[std::size_t(u)], *total, count(),
                  &a_[off], &b_[off]);
@@ -210,33 +210,26 @@ class ChannelsLast : public PlanBase {
       std::fill_n(&shift_[std::size_t(u * j_.c + g * cg_)], cg_, s);
     }
   }
-  // False when every group's shift was close enough; else moves the other
-  // groups' shifts to their means (pass 2 then reruns over the whole image).
-  bool refine_shifts(int64_t u, const Moments* total) {
-    bool moved = false;
-    for (int64_t g = 0; g < j_.groups; ++g) {
-      Moments grp;
-      for (int64_t l = 0; l < cg_; ++l) grp = merge(grp, total[g * cg_ + l]);
-      if (shift_is_close(grp, cg_ * rows_)) continue;
-      float* s = &shift_[std::size_t(u * j_.c + g * cg_)];
-      std::fill_n(s, cg_, refined_shift(*s, grp, cg_ * rows_));
-      moved = true;
-    }
-    return moved;
+  // Sets of statistics per unit (an image): its groups.
+  int64_t sets() const { return j_.groups; }
+  // False when group g's shift was close enough; else moves it to the mean
+  // (the moments pass then reruns over the whole image).
+  bool refine(int64_t u, int64_t g, const Moments* total) {
+    const Moments grp = group_total(g, total);
+    if (shift_is_close(grp, cg_ * rows_)) return false;
+    float* s = &shift_[std::size_t(u * j_.c + g * cg_)];
+    std::fill_n(s, cg_, refined_shift(*s, grp, cg_ * rows_));
+    return true;
   }
   // Adds the piece's moments to out[channel].
   void moments(int64_t u, int64_t k, Moments* out) const {
     k_.rows_moments(j_.x + offset(u, k), rows_in(k), j_.c, &shift_[std::size_t(u * j_.c)], out);
   }
-  void finish(int64_t u, const Moments* total) {
-    for (int64_t g = 0; g < j_.groups; ++g) {
-      Moments grp;
-      for (int64_t l = 0; l < cg_; ++l) grp = merge(grp, total[g * cg_ + l]);
-      const auto off = std::size_t(u * j_.c + g * cg_);
-      finish_group(u, g, shift_[off], grp, cg_ * rows_, &a_[off], &b_[off]);
-      const float corr = stats_[std::size_t(u * j_.groups + g)].st.corr;
-      for (std::size_t l = off; l < off + std::size_t(cg_); ++l) b_[l] = fold_corr(b_[l], corr, a_[l]);
-    }
+  void finish(int64_t u, int64_t g, const Moments* total) {
+    const auto off = std::size_t(u * j_.c + g * cg_);
+    finish_group(u, g, shift_[off], group_total(g, total), cg_ * rows_, &a_[off], &b_[off]);
+    const float corr = stats_[std::size_t(u * j_.groups + g)].st.corr;
+    for (std::size_t l = off; l < off + std::size_t(cg_); ++l) b_[l] = fold_corr(b_[l], corr, a_[l]);
   }
   // `ahead`: piece `ahead_k` of unit `ahead_u` is prefetched meanwhile (< 0: none).
   void normalize(int64_t u, int64_t k, int64_t ahead_u = -1, int64_t ahead_k = 0) const {
@@ -251,6 +244,12 @@ class ChannelsLast : public PlanBase {
   }
 
  private:
+  // Group g's moments from its channels', merged in channel order.
+  Moments group_total(int64_t g, const Moments* total) const {
+    Moments grp;
+    for (int64_t l = 0; l < cg_; ++l) grp = merge(grp, total[g * cg_ + l]);
+    return grp;
+  }
   int64_t offset(int64_t u, int64_t k) const { return (u * rows_ + k * piece_rows_) * j_.c; }
   int64_t rows_in(int64_t k) const { return std::min(piece_rows_, rows_ - k * piece_rows_); }
 
@@ -258,6 +257,20 @@ class ChannelsLast : public PlanBase {
   const bool stream_;  // y is DRAM-sized: streaming stores, x stays in L3 for pass 2
   std::vector<float> shift_, a_, b_;  // per (image, channel); b has corr folded in
 };
+
+// False when every set of unit u had a close enough shift; else moves the
+// others to their means.
+template <class Plan>
+bool refine_shifts(Plan& p, int64_t u, const Moments* total) {
+  bool moved = false;
+  for (int64_t g = 0; g < p.sets(); ++g) moved = p.refine(u, g, total) || moved;
+  return moved;
+}
+
+template <class Plan>
+void finish_unit(Plan& p, int64_t u, const Moments* total) {
+  for (int64_t g = 0; g < p.sets(); ++g) p.finish(u, g, total);
+}
 
 // Per reduction: a thread runs the whole of its units, a few at a time,
 // folding each piece's partials as soon as they exist. Within a block the
@@ -279,13 +292,13 @@ void run_per_unit(Plan& p, int threads) {
         }
       }
       for (int64_t u = b0; u < b1; ++u) {
-        if (p.refine_shifts(u, at(u))) {  // rare: the same fold, around the new shift
+        if (refine_shifts(p, u, at(u))) {  // rare: the same fold, around the new shift
           std::fill_n(at(u), w, Moments{});
           for (int64_t k = 0; k < pieces; ++k) {
             p.moments(u, k, at(u));
           }
         }
-        p.finish(u, at(u));
+        finish_unit(p, u, at(u));
       }
       // Last piece first: it is the one the statistics pass left in cache.
       for (int64_t k = pieces - 1; k >= 0; --k) {
@@ -313,11 +326,11 @@ void run_overlapped(Plan& p, int threads) {
       std::fill(acc.begin(), acc.end(), Moments{});
     };
     auto finish = [&](int64_t u) {
-      if (p.refine_shifts(u, acc.data())) {  // rare: the same fold, around the new shift
+      if (refine_shifts(p, u, acc.data())) {  // rare: the same fold, around the new shift
         std::fill(acc.begin(), acc.end(), Moments{});
         for (int64_t k = 0; k < pieces; ++k) moments(u, k);
       }
-      p.finish(u, acc.data());
+      finish_unit(p, u, acc.data());
     };
     start(u0);
     for (int64_t k = 0; k < pieces; ++k) moments(u0, k);
@@ -334,65 +347,67 @@ void run_overlapped(Plan& p, int threads) {
   });
 }
 
-// Folds the stored partials of each unit over its pieces, piece 0 first:
-// acc[u][i] = merge(...merge(T{}, part[u][0][i])..., part[u][pieces-1][i]).
-// Entries are independent, so wide (channels-last) partials fold in parallel.
-template <class T>
-std::vector<T> fold_pieces(const T* parts, int64_t units, int64_t pieces, int64_t w,
-                           int threads) {
-  std::vector<T> acc(std::size_t(units * w));
-  const int fold_threads = units * pieces * w >= kParallelFoldEntries ? threads : 1;
-  parallel_for(fold_threads, units * w, [&](int64_t e0, int64_t e1) {
-    for (int64_t e = e0; e < e1; ++e) {
-      const int64_t u = e / w, i = e % w;
-      T a{};
-      for (int64_t k = 0; k < pieces; ++k) a = merge(a, parts[std::size_t((u * pieces + k) * w + i)]);
-      acc[std::size_t(e)] = a;
-    }
-  });
-  return acc;
-}
-
-// Split: each pass runs over all (unit, piece) tasks and stores its
-// partials; the same left folds then run over them.
+// Split: one team of threads runs every pass over all (unit, piece) tasks,
+// the passes separated by barriers (a fork per pass, and a serial fold,
+// held GroupNorm NHWC N=1 at 2 threads to 1.4x of one). Each task stores
+// its partials; each unit's entries (channels) then fold over the pieces,
+// piece 0 first: acc[u][i] = merge(...merge({}, part[u][0][i])...,
+// part[u][pieces-1][i]), the same bits as the running sums of the other
+// schedules. The static split of tasks is the same in every pass, so a
+// thread writes the pieces it reduced, last first: the one its moments pass
+// left in cache (a 32 MiB image mostly reads back from L3, not DRAM).
 template <class Plan>
 void run_split(Plan& p, int threads) {
   const int64_t units = p.units(), pieces = p.pieces(), w = p.width();
-  const int64_t tasks = units * pieces;
-  auto each_piece = [&](auto&& fn, bool last_first = false) {
-    parallel_for(threads, tasks, [&](int64_t t0, int64_t t1) {
-      for (int64_t i = t0; i < t1; ++i) {
-        const int64_t t = last_first ? t1 - 1 - (i - t0) : i;
-        fn(t / pieces, t % pieces, t * w);
-      }
-    });
-  };
+  const int64_t tasks = units * pieces, folds = units * w, sets = p.sets(), all_sets = units * sets;
   for (int64_t u = 0; u < units; ++u) p.set_head_shift(u);
   // Raw storage for the partials, each constructed by the thread that fills
   // it: zeroing 1x320x64x64's 400 KiB in a vector's constructor was a serial
   // step of ~8 us in a 2-thread run of ~140 us.
-  const auto entries = std::size_t(tasks * w);
-  std::unique_ptr<std::byte[]> storage(new std::byte[entries * sizeof(Moments)]);
+  std::unique_ptr<std::byte[]> storage(new std::byte[std::size_t(tasks * w) * sizeof(Moments)]);
   auto* part = reinterpret_cast<Moments*>(storage.get());
-  auto moments_pass = [&] {
-    each_piece([&](int64_t u, int64_t k, int64_t at) {
-      Moments* out = part + at;
-      for (int64_t i = 0; i < w; ++i) new (out + i) Moments{};
-      p.moments(u, k, out);
-    });
-    return fold_pieces(static_cast<const Moments*>(part), units, pieces, w, threads);
-  };
-  std::vector<Moments> acc = moments_pass();
+  std::vector<Moments> acc(static_cast<std::size_t>(folds));
   bool moved = false;
-  for (int64_t u = 0; u < units; ++u) moved = p.refine_shifts(u, &acc[std::size_t(u * w)]) || moved;
-  // Rare; units whose shift stayed put get the same partials again.
-  if (moved) acc = moments_pass();
-  for (int64_t u = 0; u < units; ++u) p.finish(u, &acc[std::size_t(u * w)]);
-
-  // Each thread has the same tasks in every pass: it writes its last piece
-  // first, the one its moments pass left in cache (a 32 MiB image mostly
-  // reads back from L3 instead of DRAM).
-  each_piece([&](int64_t u, int64_t k, int64_t) { p.normalize(u, k); }, true);
+#pragma omp parallel num_threads(threads)
+  {
+    const int64_t nt = omp_get_num_threads(), th = omp_get_thread_num();
+    const int64_t t0 = tasks * th / nt, t1 = tasks * (th + 1) / nt;
+    for (int pass = 0;; ++pass) {
+      for (int64_t t = t0; t < t1; ++t) {
+        Moments* out = part + t * w;
+        for (int64_t i = 0; i < w; ++i) new (out + i) Moments{};
+        p.moments(t / pieces, t % pieces, out);
+      }
+#pragma omp barrier
+      for (int64_t e = folds * th / nt; e < folds * (th + 1) / nt; ++e) {
+        const int64_t u = e / w, i = e % w;
+        Moments a;
+        for (int64_t k = 0; k < pieces; ++k) a = merge(a, part[(u * pieces + k) * w + i]);
+        acc[std::size_t(e)] = a;
+      }
+#pragma omp barrier
+      // Every set (group) of statistics is refined or finished on its own:
+      // split over the threads too (1280 channels took ~4 us on one).
+      // Rare: a second pass around refined shifts; sets whose shift stayed
+      // put get the same partials again, and are finished again alike.
+      for (int64_t e = all_sets * th / nt; e < all_sets * (th + 1) / nt; ++e) {
+        const int64_t u = e / sets, g = e % sets;
+        const Moments* total = &acc[std::size_t(u * w)];
+        if (pass == 0 && p.refine(u, g, total)) {
+#pragma omp atomic write
+          moved = true;
+        } else {
+          p.finish(u, g, total);
+        }
+      }
+#pragma omp barrier
+      bool again;
+#pragma omp atomic read
+      again = moved;
+      if (pass > 0 || !again) break;
+    }
+    for (int64_t t = t1 - 1; t >= t0; --t) p.normalize(t / pieces, t % pieces);
+  }
 }
 
 template <class Plan>
