@@ -30,15 +30,16 @@ namespace normrt::simd {
 // Portable path (scalar, NEON, SSE): Cody-Waite range reduction x = n ln2 + r
 // (|r| <= ln2 / 2; ln2 split in a 9-bit head, so n * head is exact) and
 // Cephes' degree-6 polynomial for e^r, then 2^n put into the exponent bits.
-// n comes from the 1.5 * 2^23 trick: fma(x, log2e, 1.5 * 2^23) rounds x log2e
-// to an integer, which then sits in the low mantissa bits of t. x is clamped
+// n comes from the 1.5 * 2^23 trick: fma(x, log2e, 1.5 * 2^23 + 127) rounds
+// x log2e to an integer, and n + 127 (the biased exponent of 2^n) then sits
+// in the low mantissa bits of t, so t << 23 is 2^n. x is clamped
 // to [ln FLT_MIN, 128 ln2] first: n = 128 makes the exponent field all ones,
 // so 2^n is exactly +inf, and n >= -126 keeps 2^n a normal number.
 struct FastExp {
   static constexpr float hi = 88.7228394f;  // 128 ln2 (rounded up): n = 128, 2^n = +inf
   static constexpr float lo = -87.3365447505531f;  // ln(FLT_MIN): n >= -126
   static constexpr float log2e = 1.44269504088896341f;
-  static constexpr float magic = 12582912.0f;  // 1.5 * 2^23
+  static constexpr float magic = 12583039.0f;  // 1.5 * 2^23 + 127 (the exponent bias)
   static constexpr float ln2_hi = 0.693359375f;
   static constexpr float ln2_lo = -2.12194440e-4f;
   static constexpr float p0 = 1.9875691500e-4f, p1 = 1.3981999507e-3f, p2 = 8.3334519073e-3f,
@@ -88,19 +89,25 @@ struct FastExp {
 // permutes read only the low log2 N bits of each lane).
 // The cubic 1 + r + c2 r^2 + c3 r^3 is fitted for least maximum relative
 // error on [-ln2 / 2N, ln2 / 2N] (2.6e-8 for N = 8, 1.6e-9 for N = 16).
-struct FastExpTable {
-  // AVX-512: N = 16 (one vpermps over a register), 2^k by vscalefps, which
-  // rounds over- and underflow to +inf and 0 itself; |x| <= 150 keeps n ln2_hi
-  // exact and the reduction finite.
-  static constexpr float magic16 = 786432.0f;  // 1.5 * 2^19
-  static constexpr float bound16 = 150.0f;
-  static constexpr float c2_16 = 0.500016332f, c3_16 = 0.166676462f;
-  // AVX2: N = 8. 2^k comes from shifting t's bits by 20, which also moves j
-  // into the top mantissa bits: the scale is 2^k (1 + j/8), so the table
-  // holds 2^(j/8) / (1 + j/8). Clamped like the portable path (n = 8 * 128
-  // gives +inf).
-  static constexpr float magic8 = 1572864.0f;  // 1.5 * 2^20
-  static constexpr float c2_8 = 0.500065923f, c3_8 = 0.166704133f;
+template <int N>
+struct FastExpTable;
+// AVX-512: one vpermps over a register; 2^k by vscalefps, which rounds over-
+// and underflow to +inf and 0 itself; |x| <= 150 keeps n ln2_hi exact and
+// the reduction finite.
+template <>
+struct FastExpTable<16> {
+  static constexpr float magic = 786432.0f;  // 1.5 * 2^19
+  static constexpr float bound = 150.0f;
+  static constexpr float c2 = 0.500016332f, c3 = 0.166676462f;
+};
+// AVX2: 2^k comes from shifting t's bits by 20 (the magic constant carries
+// the exponent bias, as on the portable path), which also moves j into the
+// top mantissa bits: the scale is 2^k (1 + j/8), so the table holds
+// 2^(j/8) / (1 + j/8). Clamped like the portable path (n = 8 * 128 gives +inf).
+template <>
+struct FastExpTable<8> {
+  static constexpr float magic = 1572991.0f;  // 1.5 * 2^20 + 127
+  static constexpr float c2 = 0.500065923f, c3 = 0.166704133f;
 };
 
 // Tag of the width-1 portable path.
@@ -187,6 +194,44 @@ struct Vec {
     for (int i = 0; i < steps; ++i) r = r * xsimd::fnma(half_a * r, r, reg(1.5f));
     return r;
   }
+#if defined(__x86_64__) || defined(__i386__)
+  // The table exp of FastExpTable: AVX-512 (N = 16) and AVX2 (N = 8).
+  static constexpr bool table_exp = std::is_base_of<xsimd::avx512f, Arch>::value ||
+                                    std::is_base_of<xsimd::fma3<xsimd::avx2>, Arch>::value;
+  template <int sign, bool nan_out>
+  static reg table_clamp(reg x) {
+    if constexpr (width == 16) {
+      const __m512 bound = _mm512_set1_ps(FastExpTable<16>::bound);
+      if constexpr (nan_out) return reg(_mm512_max_ps(-bound, _mm512_min_ps(bound, x)));
+      return reg(_mm512_range_ps(__m512(x), bound, 0x02));  // the smaller |.|, x's sign; NaN -> 150
+    } else {
+      return FastExp::clamp<Vec, sign>(x);
+    }
+  }
+  // T[j] for the j in t's low bits (the permutes read only those).
+  static reg table_lookup(reg t) {
+    if constexpr (width == 16) {
+      const __m512 table = _mm512_setr_ps(
+          1.f, 1.04427373f, 1.09050775f, 1.13878858f, 1.18920708f, 1.24185777f, 1.29683959f,
+          1.35425556f, 1.41421354f, 1.47682619f, 1.54221082f, 1.61049032f, 1.68179286f,
+          1.75625217f, 1.8340081f, 1.91520655f);  // 2^(j/16)
+      return reg(_mm512_permutexvar_ps(_mm512_castps_si512(t), table));
+    } else {
+      const __m256 table = _mm256_setr_ps(1.f, 0.969340205f, 0.951365709f, 0.943156064f,
+                                          0.942809045f, 0.949052811f, 0.961024463f,
+                                          0.978137672f);  // 2^(j/8) / (1 + j/8)
+      return reg(_mm256_permutevar8x32_ps(table, _mm256_castps_si256(t)));
+    }
+  }
+  // e * 2^k, k = floor(n / N).
+  static reg table_scale(reg e, reg t, reg n) {
+    if constexpr (width == 16) {
+      return reg(_mm512_scalef_ps(e, n));
+    } else {
+      return e * reg(_mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t), 20)));
+    }
+  }
+#endif
   static reg min(reg a, reg b) { return xsimd::min(a, b); }
   static reg max(reg a, reg b) { return xsimd::max(a, b); }
   // e^(sign * x), see FastExp and FastExpTable.
@@ -195,57 +240,24 @@ struct Vec {
   template <int sign, bool nan_out = true>
   static reg exp_signed(reg x) {
 #if defined(__x86_64__) || defined(__i386__)
-    constexpr float s = float(sign);
-    if constexpr (std::is_base_of<xsimd::avx512f, Arch>::value) {
-      using T = FastExpTable;
-      const __m512 bound = _mm512_set1_ps(T::bound16);
-      __m512 xc;
-      if constexpr (nan_out) {
-        xc = _mm512_max_ps(-bound, _mm512_min_ps(bound, x));  // NaN passes
-      } else {
-        xc = _mm512_range_ps(x, bound, 0x02);  // the smaller |.|, x's sign; NaN -> 150
-      }
-      const __m512 magic = _mm512_set1_ps(T::magic16);
-      const __m512 t = _mm512_fmadd_ps(xc, _mm512_set1_ps(s * FastExp::log2e), magic);
-      const __m512 n = _mm512_sub_ps(t, magic);
-      __m512 u = _mm512_fmadd_ps(n, _mm512_set1_ps(-s * FastExp::ln2_hi), xc);
-      u = _mm512_fmadd_ps(n, _mm512_set1_ps(-s * FastExp::ln2_lo), u);
-      const __m512 table = _mm512_setr_ps(
-          1.f, 1.04427373f, 1.09050775f, 1.13878858f, 1.18920708f, 1.24185777f, 1.29683959f,
-          1.35425556f, 1.41421354f, 1.47682619f, 1.54221082f, 1.61049032f, 1.68179286f,
-          1.75625217f, 1.8340081f, 1.91520655f);  // 2^(j/16)
-      const __m512 tj = _mm512_permutexvar_ps(_mm512_castps_si512(t), table);
-      const reg q = FastExp::fma_signed<Vec, sign>(
-          fma(reg(_mm512_set1_ps(s * T::c3_16)), u, reg(_mm512_set1_ps(T::c2_16))), reg(u) * reg(u),
-          u);
-      return reg(_mm512_scalef_ps(_mm512_fmadd_ps(tj, q, tj), n));
-    } else if constexpr (std::is_base_of<xsimd::fma3<xsimd::avx2>, Arch>::value) {
-      using T = FastExpTable;
-      const __m256 xc = FastExp::clamp<Vec, sign>(x);
-      const __m256 magic = _mm256_set1_ps(T::magic8);
-      const __m256 t = _mm256_fmadd_ps(xc, _mm256_set1_ps(s * FastExp::log2e), magic);
-      const __m256 n = _mm256_sub_ps(t, magic);
-      __m256 u = _mm256_fmadd_ps(n, _mm256_set1_ps(-s * FastExp::ln2_hi), xc);
-      u = _mm256_fmadd_ps(n, _mm256_set1_ps(-s * FastExp::ln2_lo), u);
-      const __m256 table = _mm256_setr_ps(1.f, 0.969340205f, 0.951365709f, 0.943156064f,
-                                          0.942809045f, 0.949052811f, 0.961024463f,
-                                          0.978137672f);  // 2^(j/8) / (1 + j/8)
-      const __m256i ti = _mm256_castps_si256(t);
-      const __m256 tj = _mm256_permutevar8x32_ps(table, ti);
-      const reg q = FastExp::fma_signed<Vec, sign>(
-          fma(reg(_mm256_set1_ps(s * T::c3_8)), u, reg(_mm256_set1_ps(T::c2_8))), reg(u) * reg(u),
-          u);
-      const __m256 scale = _mm256_castsi256_ps(
-          _mm256_add_epi32(_mm256_slli_epi32(ti, 20), _mm256_set1_epi32(127 << 23)));
-      return reg(_mm256_mul_ps(_mm256_fmadd_ps(tj, q, tj), scale));
+    if constexpr (table_exp) {
+      using T = FastExpTable<width>;
+      constexpr float s = float(sign);
+      const reg xc = table_clamp<sign, nan_out>(x);
+      const reg t = fma(xc, reg(s * FastExp::log2e), reg(T::magic));
+      const reg n = t - reg(T::magic);
+      reg u = fma(n, reg(-s * FastExp::ln2_hi), xc);
+      u = fma(n, reg(-s * FastExp::ln2_lo), u);
+      const reg tj = table_lookup(t);
+      const reg q = FastExp::fma_signed<Vec, sign>(fma(reg(s * T::c3), u, reg(T::c2)), u * u, u);
+      return table_scale(fma(tj, q, tj), t, n);
     } else
 #endif
     {
       using ireg = xsimd::batch<int32_t, Arch>;
       reg t;
       const reg p = FastExp::reduced<Vec, sign>(x, t);
-      const ireg bits = (xsimd::bitwise_cast<ireg>(t) << 23) + ireg(0x3f800000);
-      return p * xsimd::bitwise_cast<reg>(bits);
+      return p * xsimd::bitwise_cast<reg>(xsimd::bitwise_cast<ireg>(t) << 23);
     }
   }
   static reg exp_fast(reg x) { return exp_signed<1>(x); }
@@ -300,7 +312,7 @@ struct Vec<scalar_arch> {
     const reg p = FastExp::reduced<Vec, sign>(x, t);
     uint32_t bits;
     std::memcpy(&bits, &t, sizeof bits);
-    bits = (bits << 23) + 0x3f800000u;
+    bits <<= 23;
     float scale;
     std::memcpy(&scale, &bits, sizeof scale);
     return p * scale;
