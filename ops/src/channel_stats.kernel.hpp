@@ -214,13 +214,16 @@ void moments_narrow(const float* x, int64_t rows, int64_t c, int64_t c0, int64_t
 // two rows a step: eight independent chains hide the fma latency. Written
 // out rather than as moments_column<A, 2>, which GCC 12 compiled to the
 // same loop that nevertheless ran 20-40% slower from L3 (AVX2, C = 320, 640).
+// Rows are `stride` floats apart, of which the first c are reduced; the
+// next piece is prefetched only when the rows are whole (c == stride).
 template <class A>
-void moments_pairs(const float* x, int64_t rows, int64_t c, const float* shift, Moments* out,
-                   std::uintptr_t pf) {
+void moments_pairs(const float* x, int64_t rows, int64_t stride, int64_t c, const float* shift,
+                   Moments* out, std::uintptr_t pf) {
   using V = simd::Vec<A>;
   using R = typename V::reg;
   constexpr int64_t W = V::width;
   constexpr int64_t kStepLines = std::max<int64_t>(1, 4 * W / 16);  // 2 rows x 2W floats
+  const int64_t step_lines = c == stride ? kStepLines : 0;
   int64_t c0 = 0;
   for (; c0 + 2 * W <= c; c0 += 2 * W) {
     const float* p = x + c0;
@@ -231,16 +234,16 @@ void moments_pairs(const float* x, int64_t rows, int64_t c, const float* shift, 
       R a0 = V::splat(0.f), a1 = V::splat(0.f), a2 = V::splat(0.f), a3 = V::splat(0.f);
       R q0 = V::splat(0.f), q1 = V::splat(0.f), q2 = V::splat(0.f), q3 = V::splat(0.f);
       for (; r + 2 <= end; r += 2) {
-        const float* p0 = p + r * c;
-        prefetch_lines<A>(pf, kStepLines);
+        const float* p0 = p + r * stride;
+        prefetch_lines<A>(pf, step_lines);
         const R d0 = V::load(p0) - s0, d1 = V::load(p0 + W) - s1v;
-        const R d2 = V::load(p0 + c) - s0, d3 = V::load(p0 + c + W) - s1v;
+        const R d2 = V::load(p0 + stride) - s0, d3 = V::load(p0 + stride + W) - s1v;
         a0 = a0 + d0; a1 = a1 + d1; a2 = a2 + d2; a3 = a3 + d3;
         q0 = V::fma(d0, d0, q0); q1 = V::fma(d1, d1, q1);
         q2 = V::fma(d2, d2, q2); q3 = V::fma(d3, d3, q3);
       }
       if (r < end) {
-        const R d0 = V::load(p + r * c) - s0, d1 = V::load(p + r * c + W) - s1v;
+        const R d0 = V::load(p + r * stride) - s0, d1 = V::load(p + r * stride + W) - s1v;
         a0 = a0 + d0; a1 = a1 + d1;
         q0 = V::fma(d0, d0, q0); q1 = V::fma(d1, d1, q1);
         ++r;
@@ -254,20 +257,40 @@ void moments_pairs(const float* x, int64_t rows, int64_t c, const float* shift, 
   }
   for (; c0 < c; c0 += W) {
     const auto m = std::size_t(std::min(W, c - c0));
-    rows_moments_block<A>(x + c0, rows, c, m, shift + c0, out + c0);
+    rows_moments_block<A>(x + c0, rows, stride, m, shift + c0, out + c0);
   }
+}
+
+// Whether rows of c channels are one linear column (moments_narrow).
+template <class A>
+bool linear_rows(int64_t c) {
+  constexpr int64_t W = simd::Vec<A>::width;
+  return c % W == 0 && c / W <= max_column_vectors<A>();
 }
 
 // A row that fits one column is walked linearly (AVX-512 C = 128: DRAM-sized
 // images 1.5x faster); wider rows go down two-vector columns, which ran
-// faster from L3 than wider ones (C = 320, 512, 1280).
+// faster from L3 than wider ones (C = 320, 512, 1280). A range of channels
+// of wider rows (c < stride, starting at a multiple of 2W: see
+// rows_moments_split) goes down the same columns, so each channel gets the
+// same bits as in a call over whole rows.
 template <class A>
-void rows_moments(const float* x, int64_t rows, int64_t c, const float* shift, Moments* out) {
+void rows_moments(const float* x, int64_t rows, int64_t stride, int64_t c, const float* shift,
+                  Moments* out) {
   constexpr int64_t W = simd::Vec<A>::width;
   constexpr int K = max_column_vectors<A>();
-  std::uintptr_t pf = reinterpret_cast<std::uintptr_t>(x + rows * c);  // the next piece
-  if (c % W == 0 && c / W <= K) return moments_narrow<A, K>(x, rows, c, 0, c / W, shift, out, pf);
-  moments_pairs<A>(x, rows, c, shift, out, pf);
+  std::uintptr_t pf = reinterpret_cast<std::uintptr_t>(x + rows * stride);  // the next piece
+  if (c == stride && linear_rows<A>(c)) {
+    return moments_narrow<A, K>(x, rows, c, 0, c / W, shift, out, pf);
+  }
+  moments_pairs<A>(x, rows, stride, c, shift, out, pf);
+}
+
+// Channels per block at which rows of c channels may be cut into ranges for
+// rows_moments without changing any channel's bits (0: they may not).
+template <class A>
+int64_t rows_moments_split(int64_t c) {
+  return linear_rows<A>(c) ? 0 : 2 * int64_t(simd::Vec<A>::width);
 }
 
 // Row-major, so the output streams; the coefficients stay in L1. Whole

@@ -128,14 +128,17 @@ class ChannelsFirst : public PlanBase {
   }
   // Sets of statistics per unit: a unit is one reduction.
   int64_t sets() const { return 1; }
+  // Channels are never split (a unit's width is 1).
+  int64_t split_block() const { return 0; }
   // False when the shift was close enough; else moves it to the mean.
   bool refine(int64_t u, int64_t, const Moments* total) {
     if (shift_is_close(*total, count())) return false;
     shift_[std::size_t(u)] = refined_shift(shift_[std::size_t(u)], *total, count());
     return true;
   }
-  // Adds the piece's moments to *out (as merge: the running sum plus the piece's).
-  void moments(int64_t u, int64_t k, Moments* out) const {
+  // Adds the piece's moments to *out (as merge: the running sum plus the
+  // piece's); a unit has one entry, so a range of entries is all of it.
+  void moments(int64_t u, int64_t k, Moments* out, int64_t = 0, int64_t = 1) const {
     const Piece p = piece(u, k);
     *out = merge(*out, k_.span_moments(j_.x + p.base + p.begin, p.end - p.begin,
                                        shift_[std::size_t(u)]));
@@ -221,9 +224,13 @@ class ChannelsLast : public PlanBase {
     std::fill_n(s, cg_, refined_shift(*s, grp, cg_ * rows_));
     return true;
   }
-  // Adds the piece's moments to out[channel].
-  void moments(int64_t u, int64_t k, Moments* out) const {
-    k_.rows_moments(j_.x + offset(u, k), rows_in(k), j_.c, &shift_[std::size_t(u * j_.c)], out);
+  // Channels per block at which the moments may be split (0: never).
+  int64_t split_block() const { return k_.rows_moments_split(j_.c); }
+  // Adds the piece's moments to out[channel], for channels [c0, c1).
+  void moments(int64_t u, int64_t k, Moments* out, int64_t c0 = 0, int64_t c1 = -1) const {
+    if (c1 < 0) c1 = j_.c;
+    k_.rows_moments(j_.x + offset(u, k) + c0, rows_in(k), j_.c, c1 - c0,
+                    &shift_[std::size_t(u * j_.c + c0)], out + c0);
   }
   void finish(int64_t u, int64_t g, const Moments* total) {
     const auto off = std::size_t(u * j_.c + g * cg_);
@@ -347,24 +354,31 @@ void run_overlapped(Plan& p, int threads) {
   });
 }
 
-// Split: one team of threads runs every pass over all (unit, piece) tasks,
-// the passes separated by barriers (a fork per pass, and a serial fold,
-// held GroupNorm NHWC N=1 at 2 threads to 1.4x of one). Each task stores
-// its partials; each unit's entries (channels) then fold over the pieces,
-// piece 0 first: acc[u][i] = merge(...merge({}, part[u][0][i])...,
-// part[u][pieces-1][i]), the same bits as the running sums of the other
-// schedules. The static split of tasks is the same in every pass, so a
-// thread writes the pieces it reduced, last first: the one its moments pass
-// left in cache (a 32 MiB image mostly reads back from L3, not DRAM).
+// Split: one team of threads runs every pass, the passes separated by
+// barriers (a fork per pass, and a serial fold, held GroupNorm NHWC N=1 at
+// 2 threads to 1.4x of one). The statistics are cut one of two ways, both
+// giving the bits of the other schedules:
+//  - by channels (`block` > 0: channels-last rows wide enough for two
+//    blocks a thread): each thread reduces whole blocks of channels over
+//    every piece, as running sums; nothing to store or fold;
+//  - by pieces: each (unit, piece) task stores its partials, then each
+//    unit's entries fold over the pieces, piece 0 first:
+//    acc[u][i] = merge(...merge({}, part[u][0][i])..., part[u][pieces-1][i]).
+// The output pass runs over row pieces, split as the pieces of the moments
+// pass, so a thread writes the pieces it reduced (by pieces), last first:
+// the one its moments pass left in cache (a 32 MiB image mostly reads back
+// from L3, not DRAM).
 template <class Plan>
-void run_split(Plan& p, int threads) {
+void run_split(Plan& p, int threads, int64_t block) {
   const int64_t units = p.units(), pieces = p.pieces(), w = p.width();
   const int64_t tasks = units * pieces, folds = units * w, sets = p.sets(), all_sets = units * sets;
+  const int64_t blocks = block > 0 ? ceil_div(w, block) : 0;
   for (int64_t u = 0; u < units; ++u) p.set_head_shift(u);
   // Raw storage for the partials, each constructed by the thread that fills
   // it: zeroing 1x320x64x64's 400 KiB in a vector's constructor was a serial
   // step of ~8 us in a 2-thread run of ~140 us.
-  std::unique_ptr<std::byte[]> storage(new std::byte[std::size_t(tasks * w) * sizeof(Moments)]);
+  std::unique_ptr<std::byte[]> storage(
+      block > 0 ? nullptr : new std::byte[std::size_t(tasks * w) * sizeof(Moments)]);
   auto* part = reinterpret_cast<Moments*>(storage.get());
   std::vector<Moments> acc(static_cast<std::size_t>(folds));
   bool moved = false;
@@ -373,17 +387,27 @@ void run_split(Plan& p, int threads) {
     const int64_t nt = omp_get_num_threads(), th = omp_get_thread_num();
     const int64_t t0 = tasks * th / nt, t1 = tasks * (th + 1) / nt;
     for (int pass = 0;; ++pass) {
-      for (int64_t t = t0; t < t1; ++t) {
-        Moments* out = part + t * w;
-        for (int64_t i = 0; i < w; ++i) new (out + i) Moments{};
-        p.moments(t / pieces, t % pieces, out);
-      }
+      if (block > 0) {
+        const int64_t c0 = std::min(w, blocks * th / nt * block);
+        const int64_t c1 = std::min(w, blocks * (th + 1) / nt * block);
+        for (int64_t u = 0; u < units && c0 < c1; ++u) {
+          Moments* a = &acc[std::size_t(u * w)];
+          std::fill(a + c0, a + c1, Moments{});
+          for (int64_t k = 0; k < pieces; ++k) p.moments(u, k, a, c0, c1);
+        }
+      } else {
+        for (int64_t t = t0; t < t1; ++t) {
+          Moments* out = part + t * w;
+          for (int64_t i = 0; i < w; ++i) new (out + i) Moments{};
+          p.moments(t / pieces, t % pieces, out);
+        }
 #pragma omp barrier
-      for (int64_t e = folds * th / nt; e < folds * (th + 1) / nt; ++e) {
-        const int64_t u = e / w, i = e % w;
-        Moments a;
-        for (int64_t k = 0; k < pieces; ++k) a = merge(a, part[(u * pieces + k) * w + i]);
-        acc[std::size_t(e)] = a;
+        for (int64_t e = folds * th / nt; e < folds * (th + 1) / nt; ++e) {
+          const int64_t u = e / w, i = e % w;
+          Moments a;
+          for (int64_t k = 0; k < pieces; ++k) a = merge(a, part[(u * pieces + k) * w + i]);
+          acc[std::size_t(e)] = a;
+        }
       }
 #pragma omp barrier
       // Every set (group) of statistics is refined or finished on its own:
@@ -421,7 +445,9 @@ std::vector<GroupStats> run_plan(Plan plan, const GroupedNormJob& job, const Exe
       run_per_unit(plan, threads);
     }
   } else {
-    run_split(plan, threads);
+    const int64_t block = plan.split_block();
+    const bool by_channels = block > 0 && ceil_div(plan.width(), block) >= 2 * threads;
+    run_split(plan, threads, by_channels ? block : 0);
   }
   return plan.take_stats();
 }

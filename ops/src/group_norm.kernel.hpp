@@ -32,8 +32,8 @@ void span_normalize(const float* x, float* y, int64_t n, float shift, float corr
 
 template <class A>
 group_norm_kernels make_group_norm_kernels() {
-  return {&sum_min_max<A>,      &shifted_moments<A>, &span_normalize<A>,
-          &rows_sum_min_max<A>, &rows_moments<A>,    &rows_normalize<A>};
+  return {&sum_min_max<A>,      &shifted_moments<A>, &span_normalize<A>,  &rows_sum_min_max<A>,
+          &rows_moments<A>,     &rows_moments_split<A>, &rows_normalize<A>};
 }
 
 }  // namespace normrt::ops::detail

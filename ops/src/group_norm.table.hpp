@@ -36,10 +36,15 @@ struct group_norm_kernels {
                          float b, Activation act, bool stream);
   // out[ch] = partials of channel ch over `rows` rows of `c` floats.
   void (*rows_sum_min_max)(const float* x, int64_t rows, int64_t c, SumMinMax* out);
-  // out[ch] = merge(out[ch], moments of channel ch over the rows): a running
-  // sum over pieces needs no partials buffer and gets the same bits.
-  void (*rows_moments)(const float* x, int64_t rows, int64_t c, const float* shift,
-                       Moments* out);
+  // out[ch] = merge(out[ch], moments of channel ch over the rows), for the
+  // first c channels of rows `stride` floats apart: a running sum over pieces
+  // needs no partials buffer and gets the same bits.
+  void (*rows_moments)(const float* x, int64_t rows, int64_t stride, int64_t c,
+                       const float* shift, Moments* out);
+  // Channels per block at which rows of c channels may be cut into ranges
+  // (starting at multiples of it) for rows_moments, each channel keeping its
+  // bits; 0 when they may not.
+  int64_t (*rows_moments_split)(int64_t c);
   // `ahead`: null, or rows * c floats to prefetch meanwhile (the piece the
   // next statistics pass reads, so its DRAM reads overlap these writes).
   void (*rows_normalize)(const float* x, float* y, int64_t rows, int64_t c,
