@@ -23,11 +23,11 @@ void store_block(float* p, typename simd::Vec<A>::reg v, std::size_t m) {
   if (m == V::width) V::store(p, v); else V::store_tail(p, v, m);
 }
 
-// lanes[l] += double(v[l]) for the first m lanes.
+// lanes[l] += double(v[l]) for the first m lanes. Whole x86 vectors widen
+// in registers: GCC turns the lane loop into one scalar convert and add per
+// lane, which cost the AVX-512 moments walk a third of its time (16 folds of
+// 16 lanes per 32 rows of a 128-channel row).
 template <class A>
-// Whole x86 vectors widen in registers: GCC turns the lane loop into one
-// scalar convert and add per lane, which cost the AVX-512 moments walk a
-// third of its time (16 folds of 16 lanes per 32 rows of a 128-channel column).
 void fold_lanes(typename simd::Vec<A>::reg v, double* lanes, std::size_t m) {
   using V = simd::Vec<A>;
 #if defined(__AVX512F__) && defined(__AVX512DQ__)
@@ -126,15 +126,15 @@ void rows_moments_block(const float* p, int64_t rows, int64_t c, std::size_t m,
   for (std::size_t l = 0; l < m; ++l) out[l] = merge(out[l], {s1[l], s2[l]});
 }
 
-// Hints `lines` 64-byte lines from *pf on into the cache and moves *pf past
-// them: the column walk below is a strided pattern that the hardware
+// Hints `lines` 64-byte lines from pf on into the cache and moves pf past
+// them. A column walk (moments_pairs) is a strided pattern that the hardware
 // prefetchers of this class of core do not follow from DRAM (12 GB/s
 // against 28 GB/s for a linear read), so the walk of one piece streams in
 // the next piece, linearly, at the pace it consumes this one (GroupNorm NHWC
 // 2x320x96x96 statistics pass 1.6 -> 1.0 ms, AVX-512, 1 thread). Locality 2
-// (prefetcht1): the piece is larger than L1.
-// An address, not a pointer: the next piece may lie past the end of x, and a
-// prefetch of any address never faults.
+// (prefetcht1): the piece is larger than L1. An address, not a pointer: the
+// next piece may lie past the end of x, and a prefetch of any address never
+// faults.
 template <class A>
 inline void prefetch_lines(std::uintptr_t& pf, int64_t lines) {
   if constexpr (simd::Vec<A>::width > 1) {
@@ -145,25 +145,18 @@ inline void prefetch_lines(std::uintptr_t& pf, int64_t lines) {
   }
 }
 
-// Moments of K whole vectors of channels at x + c0 (a column of K * W
-// floats), U rows a step: accumulators stay in registers, so a column walks
-// down the piece once, and every line of x is used whole when it arrives;
-// U = 2 keeps eight chains in flight for narrow columns (one two-vector
-// column ran at 40 GB/s from L3 with four chains). A column walk streams in
-// the next piece through `pf`, unless it is the whole row (linear).
+// Moments of rows of exactly K whole vectors of channels, walked linearly
+// (the hardware prefetchers follow that), U rows a step: accumulators stay
+// in registers; U = 2 keeps eight chains in flight for narrow rows (one
+// two-vector column ran at 40 GB/s from L3 with four chains).
 template <class A, int K>
-void moments_column(const float* x, int64_t rows, int64_t c, int64_t c0, const float* shift,
-                    Moments* out, std::uintptr_t& next) {
+void moments_column(const float* x, int64_t rows, const float* shift, Moments* out) {
   using V = simd::Vec<A>;
   using R = typename V::reg;
-  constexpr int64_t W = V::width;
+  constexpr int64_t W = V::width, c = K * W;
   constexpr int U = K >= 4 ? 1 : 2;
-  constexpr int64_t kStepLines = std::max<int64_t>(1, U * K * W / 16);
-  const bool linear = c == K * W;  // the hardware prefetchers follow a linear walk
-  std::uintptr_t pf = next;  // a local: stored through the reference every step otherwise
-  const float* p = x + c0;
   R h[K];
-  for (int k = 0; k < K; ++k) h[k] = V::load(shift + c0 + k * W);
+  for (int k = 0; k < K; ++k) h[k] = V::load(shift + k * W);
   double s1[K * W] = {}, s2[K * W] = {};
   for (int64_t r = 0; r < rows;) {
     const int64_t end = std::min(rows, r + kLaneChunk);
@@ -179,10 +172,9 @@ void moments_column(const float* x, int64_t rows, int64_t c, int64_t c0, const f
       }
     };
     for (; r + U <= end; r += U) {
-      if (!linear) prefetch_lines<A>(pf, kStepLines);
-      for (int u = 0; u < U; ++u) step(u, p + (r + u) * c);
+      for (int u = 0; u < U; ++u) step(u, x + (r + u) * c);
     }
-    for (; r < end; ++r) step(0, p + r * c);
+    for (; r < end; ++r) step(0, x + r * c);
     for (int k = 0; k < K; ++k) {
       R sa = a[0][k], sq = q[0][k];
       for (int u = 1; u < U; ++u) { sa = sa + a[u][k]; sq = sq + q[u][k]; }
@@ -190,8 +182,7 @@ void moments_column(const float* x, int64_t rows, int64_t c, int64_t c0, const f
       fold_lanes<A>(sq, s2 + k * W, W);
     }
   }
-  for (int64_t l = 0; l < K * W; ++l) out[c0 + l] = merge(out[c0 + l], {s1[l], s2[l]});
-  next = pf;
+  for (int64_t l = 0; l < c; ++l) out[l] = merge(out[l], {s1[l], s2[l]});
 }
 
 // The widest column whose accumulators and shifts fit in registers.
@@ -200,22 +191,23 @@ constexpr int max_column_vectors() {
   return simd::Vec<A>::width >= 16 ? 8 : 4;
 }
 
-// Moments of a column of `vectors` < K whole vectors (K = 0: none).
+// moments_column for rows of `vectors` <= K whole vectors (K = 0: none).
 template <class A, int K>
-void moments_narrow(const float* x, int64_t rows, int64_t c, int64_t c0, int64_t vectors,
-                    const float* shift, Moments* out, std::uintptr_t& pf) {
+void moments_narrow(const float* x, int64_t rows, int64_t vectors, const float* shift,
+                    Moments* out) {
   if constexpr (K > 0) {
-    if (vectors == K) return moments_column<A, K>(x, rows, c, c0, shift, out, pf);
-    moments_narrow<A, K - 1>(x, rows, c, c0, vectors, shift, out, pf);
+    if (vectors == K) return moments_column<A, K>(x, rows, shift, out);
+    moments_narrow<A, K - 1>(x, rows, vectors, shift, out);
   }
 }
 
-// Two-vector columns (a 64-byte line of AVX2 floats) over the whole row,
-// two rows a step: eight independent chains hide the fma latency. Written
-// out rather than as moments_column<A, 2>, which GCC 12 compiled to the
-// same loop that nevertheless ran 20-40% slower from L3 (AVX2, C = 320, 640).
-// Rows are `stride` floats apart, of which the first c are reduced; the
-// next piece is prefetched only when the rows are whole (c == stride).
+// Two-vector columns (a 64-byte line of AVX2 floats) walked down the rows
+// one after the other, two rows a step: eight independent chains hide the
+// fma latency; then one-vector columns for the last < 2W channels. Written
+// out: a form generic over the column width (arrays of registers, as
+// moments_column) ran 20-40% slower from L3 here (GCC 12, AVX2, C = 320,
+// 640). Rows are `stride` floats apart, of which the first c are reduced;
+// the next piece (from pf) is prefetched only when the rows are whole.
 template <class A>
 void moments_pairs(const float* x, int64_t rows, int64_t stride, int64_t c, const float* shift,
                    Moments* out, std::uintptr_t pf) {
@@ -279,11 +271,9 @@ void rows_moments(const float* x, int64_t rows, int64_t stride, int64_t c, const
                   Moments* out) {
   constexpr int64_t W = simd::Vec<A>::width;
   constexpr int K = max_column_vectors<A>();
-  std::uintptr_t pf = reinterpret_cast<std::uintptr_t>(x + rows * stride);  // the next piece
-  if (c == stride && linear_rows<A>(c)) {
-    return moments_narrow<A, K>(x, rows, c, 0, c / W, shift, out, pf);
-  }
-  moments_pairs<A>(x, rows, stride, c, shift, out, pf);
+  if (c == stride && linear_rows<A>(c)) return moments_narrow<A, K>(x, rows, c / W, shift, out);
+  const auto next = reinterpret_cast<std::uintptr_t>(x + rows * stride);  // the next piece
+  moments_pairs<A>(x, rows, stride, c, shift, out, next);
 }
 
 // Channels per block at which rows of c channels may be cut into ranges for

@@ -9,12 +9,16 @@
 // shift lies more than a std from their mean (shift_is_close) rerun the
 // moments around the refined shift, so a DRAM-sized group is read twice
 // (statistics, output) instead of three times. Two schedules:
-//  - per reduction (enough reductions for the threads): a thread runs both
-//    passes and the output pass of its reductions, which stay in cache;
-//  - split (fewer reductions than threads, e.g. GroupNorm N=1 G=32 on 64
-//    threads): every pass runs over all pieces in parallel, partials are
-//    stored, then merged.
-// Both give bitwise identical results, for any thread count.
+//  - per unit (enough units for the threads; a unit is a reduction, or a
+//    whole image of channels-last rows): a thread runs both passes and the
+//    output pass of its units, which stay in cache; channels-last images
+//    overlap, the statistics of the next running between the output pieces
+//    of this one (run_overlapped);
+//  - split (fewer units than threads, e.g. GroupNorm NHWC N=1 on 2 threads):
+//    one team runs every pass over all pieces, cut by pieces (partials
+//    stored, then merged) or, for wide channels-last rows, by blocks of
+//    channels (run_split).
+// All give bitwise identical results, for any thread count.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
