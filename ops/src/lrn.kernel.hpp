@@ -115,9 +115,10 @@ void window_divide(const float* x, float* y, int64_t n, const float* sq, int64_t
 // later) and nothing is stored but y; that replaced squaring every tile
 // into a scratch buffer and reading 2 * half + 1 planes of it per output.
 // Out-of-range channels hold +0, which adds exactly, so every sum runs over
-// its window in ascending channel order as in the NHWC kernel.
+// its window in ascending channel order as in the NHWC kernel. Each step
+// prefetches the line kPrefetchFloats ahead in its plane for the next walk
+// (a prefetch never faults, also past the end of x or y).
 constexpr int64_t kPrefetchFloats = 16;
-
 template <class A, LrnPower P, int kHalf, bool kFull>
 void channel_walk(const float* x, float* y, int64_t c, int64_t plane, std::size_t m,
                   const LrnCoeffs& co) {
@@ -159,6 +160,8 @@ void channel_walk(const float* x, float* y, int64_t c, int64_t plane, std::size_
 template <class A, LrnPower P>
 void wide_window_tile(const LrnArgs& a, const LrnCoeffs& co, int64_t base, int64_t len,
                       std::vector<float>& sq) {
+  // Tiles are multiples of 16 floats, so whole-vector reads stay in each plane.
+  static_assert(16 % simd::Vec<A>::width == 0);
   const int64_t c = a.c, spatial = a.spatial, tile = lrn_tile(c), half = lrn_half_window(a);
   sq.resize(std::size_t(c * tile));
   for (int64_t ch = 0; ch < c; ++ch) square_span<A>(a.x + base + ch * spatial, &sq[std::size_t(ch * tile)], len);
