@@ -1,4 +1,4 @@
-// simd::Vec::exp_fast (the SiLU epilogue's exp) against std::exp in double:
+// simd::Vec::exp_signed (the SiLU epilogue's exp) against std::exp in double:
 // the contract of FastExp (<= 2 ulp on [-87.33, 88.37], +inf from 128 ln2,
 // [0, FLT_MIN] below ln FLT_MIN, NaN kept) for e^x and e^-x, on the portable
 // path and the baseline vector ISA this test is compiled for; then SiLU on
@@ -21,7 +21,7 @@ namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 constexpr float kFltMin = std::numeric_limits<float>::min();
-// Where exp_fast is accurate, and where it must overflow.
+// Where exp_signed is accurate, and where it must overflow.
 constexpr double kExpLo = -87.33, kExpHi = 88.37;
 constexpr float kOverflow = 88.7228394f;  // 128 ln2, rounded up
 

@@ -264,7 +264,6 @@ struct Vec {
       return p * xsimd::bitwise_cast<reg>(xsimd::bitwise_cast<ireg>(t) << 23);
     }
   }
-  static reg exp_fast(reg x) { return exp_signed<1>(x); }
   // SiLU, v * sigmoid(v) = v / (1 + e^-v), <= 4 ulp (tests/ops/vec_math_test.cpp).
   // Special values follow from e^-v's overflow: -inf -> NaN (-inf / inf, as
   // the unfused Sigmoid then Mul gives: -inf * 0), +inf -> +inf, NaN -> NaN,
@@ -321,7 +320,6 @@ struct Vec<scalar_arch> {
     std::memcpy(&scale, &bits, sizeof scale);
     return p * scale;
   }
-  static reg exp_fast(reg x) { return exp_signed<1>(x); }
   static reg silu(reg v) { return v / (1.f + exp_signed<-1>(v)); }
   static reg pow(reg a, reg b) { return std::pow(a, b); }
   static float sum(reg a) { return a; }
