@@ -227,15 +227,11 @@ void lrn_rows_as(const LrnArgs& a, const LrnCoeffs& co, int64_t r0, int64_t r1) 
   if constexpr (nt) simd::Vec<A>::stream_fence();
 }
 
-// Streaming stores for outputs far larger than the cache (stream_output)
-// when every row starts on a vector boundary.
+// Streaming stores where stream_rows allows them.
 template <class A, LrnPower P>
 void lrn_rows_impl(const LrnArgs& a, const LrnCoeffs& co, int64_t r0, int64_t r1) {
-  using V = simd::Vec<A>;
-  constexpr auto W = int64_t(V::width);
-  if constexpr (V::can_stream) {
-    const bool aligned = reinterpret_cast<std::uintptr_t>(a.y) % (W * sizeof(float)) == 0;
-    if (aligned && a.c % W == 0 && stream_output(a.n * a.c * a.spatial)) {
+  if constexpr (simd::Vec<A>::can_stream) {
+    if (stream_rows<A>(a.y, a.c, a.n * a.c * a.spatial)) {
       return lrn_rows_as<A, P, true>(a, co, r0, r1);
     }
   }

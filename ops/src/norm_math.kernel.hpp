@@ -118,6 +118,18 @@ inline typename simd::Vec<A>::reg activate(typename simd::Vec<A>::reg v) {
   }
 }
 
+// Whether rows of `cols` floats from y on can all go out with streaming
+// stores: the output is far larger than the cache (stream_output), and
+// every row starts on a vector boundary, so each store is a whole aligned
+// vector.
+template <class A>
+bool stream_rows(const float* y, int64_t cols, int64_t total) {
+  using V = simd::Vec<A>;
+  constexpr auto W = int64_t(V::width);
+  const bool aligned = reinterpret_cast<std::uintptr_t>(y) % (W * sizeof(float)) == 0;
+  return V::can_stream && aligned && cols % W == 0 && stream_output(total);
+}
+
 // Elements before y + j is aligned for a streaming store (0 when not streaming).
 template <class A, bool nt>
 int64_t stream_head(const float* y, int64_t n) {

@@ -316,16 +316,12 @@ void run_row_pipeline_as(const Args& a, int64_t r0, int64_t r1) {
   if constexpr (kStream) simd::Vec<A>::stream_fence();
 }
 
-// Streaming stores when the output is far larger than the cache
-// (stream_output) and every row of y starts on a vector boundary; only for
-// plain rows (the residual variants write s, which is read again).
+// Streaming stores where stream_rows allows them; only for plain rows (the
+// residual variants write s, which is read again).
 template <class A, class Src, class Out, class Args>
 void run_row_pipeline(const Args& a, int64_t r0, int64_t r1) {
-  using V = simd::Vec<A>;
-  constexpr auto W = int64_t(V::width);
-  const bool aligned = reinterpret_cast<std::uintptr_t>(a.y) % (W * sizeof(float)) == 0;
-  if constexpr (V::can_stream && Src::kRereadable) {
-    if (aligned && a.cols % W == 0 && stream_output(a.rows * a.cols)) {
+  if constexpr (simd::Vec<A>::can_stream && Src::kRereadable) {
+    if (stream_rows<A>(a.y, a.cols, a.rows * a.cols)) {
       return run_row_pipeline_as<A, Src, Out, true>(a, r0, r1);
     }
   }
