@@ -76,7 +76,7 @@ void RatioReporter::print_summary(std::ostream& os) const {
     os << "normrt vs oneDNN at " << threads
        << " thread(s): GB/s = 1e9 bytes (input read + output written) per second;\n"
        << "ratio = fastest normrt ISA / fastest oneDNN layout (> 1: normrt faster);\n"
-       << "level = where input + output fit; %roof = GB/s / copy GB/s at that level\n";
+       << "level = where input + output fit; %roof = GB/s / faster copy GB/s at that level\n";
     std::snprintf(line, sizeof line, "%-40s %-15s %-15s %-23s %6s %5s %7s %7s\n", "workload",
                   "normrt fastest", (default_isa_ + " (default)").c_str(), "oneDNN fastest",
                   "ratio", "level", "normrt", "oneDNN");
@@ -103,7 +103,7 @@ void RatioReporter::print_summary(std::ostream& os) const {
         os << "     -";
       }
       if (roof != rooflines_.end()) {
-        const double roof_gbps = roof->second.copy_gbps_for(w.problem.bytes());
+        const double roof_gbps = roof->second.roof_gbps_for(w.problem.bytes());
         std::snprintf(line, sizeof line, " %5s %7s %7s",
                       bench::level_name(roof->second.level_for(w.problem.bytes())),
                       percent(normrt.gbps, roof_gbps).c_str(),

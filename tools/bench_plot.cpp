@@ -81,7 +81,7 @@ std::string script(const BenchReport& report, const std::string& png_path) {
     // A horizontal segment over each cluster: that workload's roofline.
     os << ", " << data << " using ($0-0.45):" << report.isas.size() + 2
        << ":(0.9):(0) with vectors nohead lw 3 lc rgb 'black'"
-       << " title 'roofline: copy GB/s at the level input + output fit in'\n";
+       << " title 'roofline: faster copy GB/s at the level input + output fit in'\n";
   }
   os << "unset multiplot\n";
   return os.str();

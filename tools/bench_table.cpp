@@ -32,7 +32,7 @@ void write_section(std::ostream& os, const BenchReport& report, int threads,
   os << "\nnormrt bench" << (report.quick ? " --quick" : "") << ": " << threads
      << " thread(s); median of " << report.samples << " samples after a warm-up;\n"
      << "GB/s = 1e9 bytes (input read + output written) per second; % = of the roofline\n"
-     << "(copy GB/s at the level input + output fit in); Nx = speed-up over scalar\n";
+     << "(faster copy GB/s at the level input + output fit in); Nx = speed-up over scalar\n";
   const auto roof = report.rooflines.find(threads);
   if (roof != report.rooflines.end()) os << bench::describe_roofline(roof->second);
   os << pad("workload", label_width) << "level  roof GB/s ";

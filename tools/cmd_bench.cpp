@@ -27,9 +27,9 @@ const char* const kBenchUsage =
     "                    [--format table|csv|json] [--plot FILE.png] [--list]\n\n"
     "Times every workload of the benchmark list (shapes from real networks) on\n"
     "each ISA and prints median time, GB/s (input read + output written), the\n"
-    "percentage of the memory roofline (copy bandwidth at the cache level the\n"
-    "workload's bytes fit in, measured first in the same process) and each ISA's\n"
-    "speed-up over scalar. Progress goes to stderr.\n\n"
+    "percentage of the memory roofline (the faster copy, plain or non-temporal,\n"
+    "at the cache level the workload's bytes fit in, measured first in the same\n"
+    "process) and each ISA's speed-up over scalar. Progress goes to stderr.\n\n"
     "  --quick          1-2 representative shapes per op, fewer samples (seconds)\n"
     "  --isa LIST       comma-separated ISAs (default: every usable one, scalar included)\n"
     "  --ops LIST       comma-separated ops: batch_norm, layer_norm, rms_norm,\n"
@@ -121,7 +121,7 @@ void bench_workload(const workloads::Workload& w, const BenchOptions& o,
     row.threads = t;
     const bench::Roofline& roof = report.rooflines.at(t);
     row.level = roof.level_for(w.problem.bytes());
-    row.roof_gbps = roof.copy_gbps_for(w.problem.bytes());
+    row.roof_gbps = roof.roof_gbps_for(w.problem.bytes());
     row.note = w.unavailable;
     rows.push_back(row);
   }

@@ -3,7 +3,7 @@
 // its output once, so the bandwidth of a plain copy over the same working set
 // bounds it. measure_roofline() times copy, non-temporal copy and STREAM triad
 // at an L2-, an L3- and a DRAM-resident working set; a kernel is then rated
-// against the copy bandwidth of the level its own working set fits in.
+// against the faster copy of the level its own working set fits in.
 // Shared by perf/bench_ops and `normrt bench`.
 #include <cstddef>
 #include <cstdint>
@@ -48,8 +48,13 @@ struct Roofline {
 
   const LevelBandwidth& at(MemLevel level) const { return levels.at(std::size_t(level)); }
   MemLevel level_for(int64_t bytes) const { return bench::level_for(bytes, threads, caches); }
-  // The roofline of a kernel moving `bytes`: copy GB/s of the level they fit in.
-  double copy_gbps_for(int64_t bytes) const { return at(level_for(bytes)).copy_gbps; }
+  // The roofline of a kernel moving `bytes`: the faster copy (plain or
+  // non-temporal stores; kernels use either) of the level they fit in. From
+  // DRAM the non-temporal copy is the faster one (no read for ownership).
+  double roof_gbps_for(int64_t bytes) const {
+    const LevelBandwidth& lb = at(level_for(bytes));
+    return lb.copy_gbps > lb.nt_copy_gbps ? lb.copy_gbps : lb.nt_copy_gbps;
+  }
 };
 
 // Times the three loops at each level with `threads` OpenMP threads (each
