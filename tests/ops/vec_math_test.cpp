@@ -1,3 +1,7 @@
+// simd::Vec::load_tail / store_tail: partial vectors read exactly n floats
+// and write exactly n, directly on the Vec types compiled here and, for every
+// ISA, through the kernels that use them, with the data ending at an
+// inaccessible page.
 // simd::Vec::exp_signed (the SiLU epilogue's exp) against std::exp in double:
 // the contract of FastExp (<= 2 ulp on [-87.33, 88.37], +inf from 128 ln2,
 // [0, FLT_MIN] below ln FLT_MIN, NaN kept) for e^x and e^-x, on the portable
@@ -6,13 +10,18 @@
 // BatchNorm with scale 1 and shift 0 (y = silu(x), nothing else rounds),
 // over the whole float range and its special values.
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <iostream>
 #include <limits>
+#include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include "normrt/ops/batch_norm.hpp"
+#include "normrt/ops/layer_norm.hpp"
 #include "normrt/simd/vec.hpp"
 #include "test_util.hpp"
 
@@ -129,6 +138,173 @@ TEST(VecRsqrt, PortablePathWithinThreeUlp) { check_rsqrt_bound<simd::Vec<simd::s
 TEST(VecRsqrt, BaselineVectorPathWithinThreeUlp) {
   check_rsqrt_bound<simd::Vec<xsimd::default_arch>>();
 }
+
+// n floats that end exactly where an inaccessible page begins: a load or a
+// store past element n - 1 faults in every build (ASan does not see the
+// AVX2 / AVX-512 masked loads, which are builtins, not memory references).
+// kPad sentinel floats before the data catch writes in front of it.
+class GuardedFloats {
+ public:
+  static constexpr std::size_t kPad = 16;
+  static constexpr float kSentinel = -12345.5f;
+
+  explicit GuardedFloats(std::size_t n) : n_(n) {
+    const auto page = std::size_t(sysconf(_SC_PAGESIZE));
+    const std::size_t body = ((n + kPad) * sizeof(float) + page - 1) / page * page;
+    len_ = body + page;
+    void* m = mmap(nullptr, len_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) throw std::runtime_error("mmap failed");
+    base_ = static_cast<char*>(m);
+    if (mprotect(base_ + body, page, PROT_NONE) != 0) throw std::runtime_error("mprotect failed");
+    data_ = reinterpret_cast<float*>(base_ + body) - n;
+    for (std::size_t i = 0; i < n + kPad; ++i) data_[std::ptrdiff_t(i) - std::ptrdiff_t(kPad)] = kSentinel;
+  }
+  GuardedFloats(const GuardedFloats&) = delete;
+  GuardedFloats& operator=(const GuardedFloats&) = delete;
+  ~GuardedFloats() { munmap(base_, len_); }
+
+  float* data() { return data_; }
+  float& operator[](std::size_t i) { return data_[i]; }
+  bool pad_intact() const {
+    for (std::size_t i = 1; i <= kPad; ++i) {
+      if (data_[-std::ptrdiff_t(i)] != kSentinel) return false;
+    }
+    return true;
+  }
+
+ private:
+  std::size_t n_, len_ = 0;
+  char* base_ = nullptr;
+  float* data_ = nullptr;
+};
+
+bool same_bits(float a, float b) { return bitwise_equal(&a, &b, 1); }
+
+// Every n in [0, width]: lanes [0, n) come from p, the rest read as the fill
+// (bitwise: -0 and NaN too); the store writes p[0, n) and nothing else.
+template <class V>
+void check_tail_contract() {
+  constexpr std::size_t W = V::width;
+  for (std::size_t n = 0; n <= W; ++n) {
+    SCOPED_TRACE("n = " + std::to_string(n));
+    GuardedFloats src(n);
+    for (std::size_t i = 0; i < n; ++i) src[i] = 1.25f * float(i + 1);
+    for (float fill : {0.f, -0.f, -3.5f, kInf, std::nanf("")}) {
+      float lanes[W];
+      V::store(lanes, V::load_tail(src.data(), n, fill));
+      for (std::size_t i = 0; i < W; ++i) {
+        EXPECT_TRUE(same_bits(lanes[i], i < n ? src[i] : fill))
+            << "lane " << i << " = " << lanes[i] << ", fill " << fill;
+      }
+    }
+    // Exactly n floats on the heap: ASan reports any byte read past them.
+    std::unique_ptr<float[]> heap(new float[n]);
+    for (std::size_t i = 0; i < n; ++i) heap[i] = src[i];
+    float lanes[W];
+    V::store(lanes, V::load_tail(heap.get(), n));
+    for (std::size_t i = 0; i < W; ++i) EXPECT_TRUE(same_bits(lanes[i], i < n ? src[i] : 0.f));
+
+    alignas(64) float vals[W];
+    for (std::size_t i = 0; i < W; ++i) vals[i] = -0.5f * float(i + 1);
+    GuardedFloats dst(n);  // a write past n faults
+    V::store_tail(dst.data(), V::load(vals), n);
+    for (std::size_t i = 0; i < n; ++i) EXPECT_EQ(dst[i], vals[i]) << "element " << i;
+    EXPECT_TRUE(dst.pad_intact());
+    std::vector<float> padded(3 * W, GuardedFloats::kSentinel);  // and within mapped memory
+    V::store_tail(padded.data() + W, V::load(vals), n);
+    for (std::size_t i = 0; i < 3 * W; ++i) {
+      const bool written = i >= W && i < W + n;
+      EXPECT_EQ(padded[i], written ? vals[i - W] : GuardedFloats::kSentinel) << "element " << i;
+    }
+  }
+}
+
+TEST(VecTail, PortablePathContract) { check_tail_contract<simd::Vec<simd::scalar_arch>>(); }
+
+TEST(VecTail, BaselineVectorPathContract) { check_tail_contract<simd::Vec<xsimd::default_arch>>(); }
+
+// The AVX2 / AVX-512 tails are compiled only into the per-ISA kernels, so
+// each ISA is checked through kernels whose tensors end in a partial vector.
+using VecTailTest = IsaTest;
+
+// Floats per vector of an ISA's kernels.
+int64_t vector_width(Isa isa) {
+  switch (isa) {
+    case Isa::avx512: return 16;
+    case Isa::avx2: return 8;
+    case Isa::neon: return 4;
+    default: return 1;
+  }
+}
+
+// BatchNorm NCHW with scale 1, shift 0: y = fma(x, 1, 0) = x bitwise. Two
+// planes of [W, 4W) floats are one flat sweep whose last vector is partial,
+// for every tail length, loaded from and stored to the last floats before a
+// guard page. (Other plane sizes end in scalar fmas, which QEMU 7.2 runs as
+// 16-byte loads: they would fault at the guard under qemu-x86_64.)
+TEST_P(VecTailTest, BatchNormTailEndsAtTheTensorEnd) {
+  const float one[2] = {1.f, 1.f}, zero[2] = {0.f, 0.f};
+  const int64_t w = vector_width(isa());
+  for (int64_t s = w; s < 4 * w; ++s) {
+    SCOPED_TRACE("spatial = " + std::to_string(s));
+    const auto n = std::size_t(2 * s);
+    GuardedFloats x(n), y(n);
+    for (std::size_t i = 0; i < n; ++i) x[i] = 0.75f + float(i);
+    ops::BatchNormArgs a;
+    a.x = x.data(); a.y = y.data();
+    a.n = 1; a.c = 2; a.spatial = s;
+    a.scale = one; a.shift = zero;
+    ops::batch_norm_apply(a, exec(1));
+    EXPECT_TRUE(bitwise_equal(y.data(), x.data(), n));
+    EXPECT_TRUE(y.pad_intact());
+  }
+}
+
+// LayerNorm rows shorter than a vector are all tail: the statistics pass reads
+// the missing lanes as the shift (so they add nothing), gamma and beta as
+// partial vectors too. Rows near 1000 with spread ~1: a fill of 0 where the
+// shift belongs would add (1000)^2 / cols to the variance and shrink every
+// output towards beta. Longer rows (overlapping last vector) and in place
+// (a partial store) too. Tolerance: the centred sums are exact to a few ulp
+// of the row's spread, so outputs within 1e-4 of the double reference.
+TEST_P(VecTailTest, LayerNormRowsEndingInATail) {
+  for (int64_t cols = 1; cols <= 40; ++cols) {
+    for (bool in_place : {false, true}) {
+      SCOPED_TRACE("cols = " + std::to_string(cols) + (in_place ? " in place" : ""));
+      constexpr int64_t rows = 3;
+      const auto n = std::size_t(rows * cols), c = std::size_t(cols);
+      GuardedFloats x(n), y(n), gamma(c), beta(c);
+      std::mt19937 rng{static_cast<uint32_t>(cols)};
+      std::uniform_real_distribution<float> spread(-1.f, 1.f);
+      for (std::size_t i = 0; i < n; ++i) x[i] = 1000.f + spread(rng);
+      for (std::size_t j = 0; j < c; ++j) {
+        gamma[j] = 0.5f + 0.01f * float(j);
+        beta[j] = -0.25f * float(j);
+      }
+      std::vector<double> want(n);
+      for (std::size_t r = 0; r < std::size_t(rows); ++r) {
+        double mean = 0, var = 0;
+        for (std::size_t j = 0; j < c; ++j) mean += x[r * c + j];
+        mean /= double(c);
+        for (std::size_t j = 0; j < c; ++j) var += (x[r * c + j] - mean) * (x[r * c + j] - mean);
+        var /= double(c);
+        for (std::size_t j = 0; j < c; ++j) {
+          want[r * c + j] = (x[r * c + j] - mean) / std::sqrt(var + 1e-5) * gamma[j] + beta[j];
+        }
+      }
+      if (in_place) std::memcpy(y.data(), x.data(), n * sizeof(float));
+      ops::LayerNormArgs a;
+      a.x = in_place ? y.data() : x.data(); a.y = y.data();
+      a.rows = rows; a.cols = cols;
+      a.gamma = gamma.data(); a.beta = beta.data();
+      ops::layer_norm(a, exec(1));
+      EXPECT_TRUE(all_close(y.data(), want, 1e-4, 1e-4));
+      EXPECT_TRUE(y.pad_intact());
+    }
+  }
+}
+
+NORMRT_INSTANTIATE_ISA_TESTS(VecTailTest);
 
 double silu(double v) { return v / (1.0 + std::exp(-v)); }
 
