@@ -5,6 +5,7 @@
 // at an L2-, an L3- and a DRAM-resident working set; a kernel is then rated
 // against the faster copy of the level its own working set fits in.
 // Shared by perf/bench_ops and `normrt bench`.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -53,7 +54,7 @@ struct Roofline {
   // DRAM the non-temporal copy is the faster one (no read for ownership).
   double roof_gbps_for(int64_t bytes) const {
     const LevelBandwidth& lb = at(level_for(bytes));
-    return lb.copy_gbps > lb.nt_copy_gbps ? lb.copy_gbps : lb.nt_copy_gbps;
+    return std::max(lb.copy_gbps, lb.nt_copy_gbps);
   }
 };
 

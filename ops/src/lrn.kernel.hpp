@@ -137,8 +137,8 @@ void channel_walk(const float* x, float* y, int64_t c, int64_t plane, std::size_
   for (int i = 0; i < kHalf; ++i) w[i] = V::splat(0.f);
   for (int i = 0; i < kHalf; ++i) w[kHalf + i] = square(i);
   for (int64_t ch = 0; ch < c; ++ch) {
-    // The next line of this plane, for the next walk: a walk touches a new
-    // line in every plane, more streams than the hardware prefetcher follows.
+    // A line of this plane for a later walk: a walk touches a new line in
+    // every plane, more streams than the hardware prefetcher follows.
     __builtin_prefetch(x + ch * plane + ahead);
     __builtin_prefetch(y + ch * plane + ahead, 1);
     w[2 * kHalf] = square(ch + kHalf);
@@ -185,9 +185,9 @@ int64_t walk_ahead(const LrnArgs& a) {
 }
 
 template <class A, LrnPower P, int kHalf>
-void walk_tile(const LrnArgs& a, const LrnCoeffs& co, int64_t base, int64_t len) {
+void walk_tile(const LrnArgs& a, const LrnCoeffs& co, int64_t base, int64_t len,
+               int64_t ahead) {
   constexpr auto W = int64_t(simd::Vec<A>::width);
-  const int64_t ahead = walk_ahead<A>(a);
   int64_t j = 0;
   for (; j + W <= len; j += W) {
     channel_walk<A, P, kHalf, true>(a.x + base + j, a.y + base + j, a.c, a.spatial, W, co, ahead);
@@ -202,15 +202,16 @@ template <class A, LrnPower P>
 void lrn_tiles_impl(const LrnArgs& a, const LrnCoeffs& co, int64_t t0, int64_t t1) {
   const int64_t spatial = a.spatial, tile = lrn_tile(a.c), half = lrn_half_window(a);
   const int64_t tiles = (spatial + tile - 1) / tile;
+  const int64_t ahead = walk_ahead<A>(a);
   std::vector<float> sq;
   for (int64_t t = t0; t < t1; ++t) {
     const int64_t s0 = (t % tiles) * tile, len = std::min(tile, spatial - s0);
     const int64_t base = (t / tiles) * a.c * spatial + s0;
     switch (half) {
-      case 0: walk_tile<A, P, 0>(a, co, base, len); break;
-      case 1: walk_tile<A, P, 1>(a, co, base, len); break;
-      case 2: walk_tile<A, P, 2>(a, co, base, len); break;
-      case 3: walk_tile<A, P, 3>(a, co, base, len); break;
+      case 0: walk_tile<A, P, 0>(a, co, base, len, ahead); break;
+      case 1: walk_tile<A, P, 1>(a, co, base, len, ahead); break;
+      case 2: walk_tile<A, P, 2>(a, co, base, len, ahead); break;
+      case 3: walk_tile<A, P, 3>(a, co, base, len, ahead); break;
       default: wide_window_tile<A, P>(a, co, base, len, sq);
     }
   }

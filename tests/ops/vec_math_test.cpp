@@ -148,7 +148,7 @@ class GuardedFloats {
   static constexpr std::size_t kPad = 16;
   static constexpr float kSentinel = -12345.5f;
 
-  explicit GuardedFloats(std::size_t n) : n_(n) {
+  explicit GuardedFloats(std::size_t n) {
     const auto page = std::size_t(sysconf(_SC_PAGESIZE));
     const std::size_t body = ((n + kPad) * sizeof(float) + page - 1) / page * page;
     len_ = body + page;
@@ -173,7 +173,7 @@ class GuardedFloats {
   }
 
  private:
-  std::size_t n_, len_ = 0;
+  std::size_t len_ = 0;
   char* base_ = nullptr;
   float* data_ = nullptr;
 };
