@@ -65,6 +65,12 @@ bool stream_grouped_output(const GroupedNormJob& job) {
   return job.act != Activation::silu && stream_output(job.n * job.c * job.spatial);
 }
 
+RowsOutput rows_output(const GroupedNormJob& job) {
+  if (stream_grouped_output(job)) return RowsOutput::streamed;
+  const bool dram_sized = stream_output(job.n * job.c * job.spatial);
+  return dram_sized || job.act == Activation::silu ? RowsOutput::by_row : RowsOutput::row_quads;
+}
+
 // What both layouts share: the job, the kernels, the statistics of each
 // (image, group) and the affine coefficients of its channels.
 class PlanBase {
@@ -194,7 +200,7 @@ class ChannelsLast : public PlanBase {
   ChannelsLast(const GroupedNormJob& job, const group_norm_kernels& k)
       : PlanBase(job, k), rows_(job.across_batch ? job.n * job.spatial : job.spatial),
         piece_rows_(std::max(kMinPieceRows, kPieceFloats / job.c)),
-        stream_(stream_grouped_output(job)),
+        out_(rows_output(job)),
         shift_(std::size_t(images_ * job.c)), a_(shift_.size()), b_(shift_.size()) {}
 
   // Units are whole images: a thread with several runs the statistics of
@@ -251,7 +257,7 @@ class ChannelsLast : public PlanBase {
     const float* ahead = nullptr;
     if (ahead_u >= 0 && rows_in(ahead_k) >= rows_in(k)) ahead = j_.x + offset(ahead_u, ahead_k);
     k_.rows_normalize(j_.x + offset(u, k), j_.y + offset(u, k), rows_in(k), j_.c, coeffs,
-                      j_.act, stream_, ahead);
+                      j_.act, out_, ahead);
   }
 
  private:
@@ -265,7 +271,7 @@ class ChannelsLast : public PlanBase {
   int64_t rows_in(int64_t k) const { return std::min(piece_rows_, rows_ - k * piece_rows_); }
 
   const int64_t rows_, piece_rows_;
-  const bool stream_;  // y is DRAM-sized: streaming stores, x stays in L3 for pass 2
+  const RowsOutput out_;  // streamed: x stays in L3 for pass 2
   std::vector<float> shift_, a_, b_;  // per (image, channel); b has corr folded in
 };
 

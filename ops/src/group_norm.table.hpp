@@ -27,6 +27,14 @@ struct ChannelCoeffs {
   const float* b;
 };
 
+// How the channels-last output pass walks and stores, chosen by the driver
+// from the output's size and epilogue.
+enum class RowsOutput {
+  row_quads,  // cache-resident, memory-bound: four rows share each coefficient load
+  by_row,     // DRAM-sized through the cache, or compute-bound (SiLU)
+  streamed,   // DRAM-sized, non-temporal stores (stream_output)
+};
+
 struct group_norm_kernels {
   SumMinMax (*span_sum_min_max)(const float* x, int64_t n);
   Moments (*span_moments)(const float* x, int64_t n, float shift);
@@ -48,7 +56,8 @@ struct group_norm_kernels {
   // `ahead`: null, or rows * c floats to prefetch meanwhile (the piece the
   // next statistics pass reads, so its DRAM reads overlap these writes).
   void (*rows_normalize)(const float* x, float* y, int64_t rows, int64_t c,
-                         const ChannelCoeffs& k, Activation act, bool stream, const float* ahead);
+                         const ChannelCoeffs& k, Activation act, RowsOutput path,
+                         const float* ahead);
 };
 
 const group_norm_kernels& group_norm_kernels_for(Isa isa);
