@@ -328,9 +328,10 @@ int64_t rows_normalize_quads(const float* x, float* y, int64_t rows, int64_t c,
   return r;
 }
 
-// Row-major, so the output streams; the coefficients stay in L1. Whole
-// vectors two at a time, the ends of a row through tail vectors: the channel
-// tail, and with streaming stores the head before y is aligned.
+// Row-major, so the output streams; the coefficients stay in L1. After the
+// four-row steps of row_quads, row by row: whole vectors two at a time, the
+// ends of a row through tail vectors (the channel tail, and with streaming
+// stores the head before y is aligned).
 // `ahead` (or null): as many floats as x has here, prefetched a row's worth
 // per row (the piece a statistics pass reads next, see run_overlapped).
 template <class A, Activation act, RowsOutput path>
