@@ -35,6 +35,13 @@ enum class RowsOutput {
   streamed,   // DRAM-sized, non-temporal stores (stream_output)
 };
 
+// Per-channel sums, minima and maxima (structure of arrays, c each).
+struct ChannelSumMinMax {
+  double* sum;
+  float* min;
+  float* max;
+};
+
 struct group_norm_kernels {
   SumMinMax (*span_sum_min_max)(const float* x, int64_t n);
   Moments (*span_moments)(const float* x, int64_t n, float shift);
@@ -42,8 +49,9 @@ struct group_norm_kernels {
   // `stream`: with non-temporal stores (stream_output).
   void (*span_normalize)(const float* x, float* y, int64_t n, float shift, float corr, float a,
                          float b, Activation act, bool stream);
-  // out[ch] = partials of channel ch over `rows` rows of `c` floats.
-  void (*rows_sum_min_max)(const float* x, int64_t rows, int64_t c, SumMinMax* out);
+  // Partials of channel ch over `rows` rows of `c` floats, into out's arrays
+  // (the sums are added: out.sum starts at 0).
+  void (*rows_sum_min_max)(const float* x, int64_t rows, int64_t c, ChannelSumMinMax out);
   // out[ch] = merge(out[ch], moments of channel ch over the rows), for the
   // first c channels of rows `stride` floats apart: a running sum over pieces
   // needs no partials buffer and gets the same bits.
