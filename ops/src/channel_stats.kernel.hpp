@@ -284,13 +284,22 @@ int64_t rows_moments_split(int64_t c) {
   return linear_rows<A>(c) ? 0 : 2 * int64_t(simd::Vec<A>::width);
 }
 
+// act((x - shift) * a + b): every output of the channels-last pass.
+template <class A, Activation act>
+typename simd::Vec<A>::reg channel_out(typename simd::Vec<A>::reg x,
+                                       typename simd::Vec<A>::reg shift,
+                                       typename simd::Vec<A>::reg a,
+                                       typename simd::Vec<A>::reg b) {
+  return activate<A, act>(simd::Vec<A>::fma(x - shift, a, b));
+}
+
 // y[c0, c0 + m) of one row, as partial vectors (m < W).
 template <class A, Activation act>
 void normalize_part(const float* xr, float* yr, int64_t c0, std::size_t m, const ChannelCoeffs& k) {
   using V = simd::Vec<A>;
-  const auto d = V::load_tail(xr + c0, m) - V::load_tail(k.shift + c0, m);
-  const auto v = V::fma(d, V::load_tail(k.a + c0, m), V::load_tail(k.b + c0, m));
-  V::store_tail(yr + c0, activate<A, act>(v), m);
+  const auto v = channel_out<A, act>(V::load_tail(xr + c0, m), V::load_tail(k.shift + c0, m),
+                                     V::load_tail(k.a + c0, m), V::load_tail(k.b + c0, m));
+  V::store_tail(yr + c0, v, m);
 }
 
 // Four rows a step share each load of a vector of coefficients (4 loads per
@@ -316,7 +325,7 @@ int64_t rows_normalize_quads(const float* x, float* y, int64_t rows, int64_t c,
       const R s = V::load(k.shift + c0), a = V::load(k.a + c0), b = V::load(k.b + c0);
       R o[G];
       for (int64_t g = 0; g < G; ++g) {
-        o[g] = activate<A, act>(V::fma(V::load(x0 + g * c + c0) - s, a, b));
+        o[g] = channel_out<A, act>(V::load(x0 + g * c + c0), s, a, b);
       }
       for (int64_t g = 0; g < G; ++g) V::store(y0 + g * c + c0, o[g]);
     }
@@ -345,8 +354,7 @@ void rows_normalize_act(const float* x, float* y, int64_t rows, int64_t c,
   const int64_t row_lines = (c + 15) / 16;
   std::uintptr_t pf = reinterpret_cast<std::uintptr_t>(ahead);
   auto out = [&](R xv, int64_t c0) {
-    const R d = xv - V::load(k.shift + c0);
-    return activate<A, act>(V::fma(d, V::load(k.a + c0), V::load(k.b + c0)));
+    return channel_out<A, act>(xv, V::load(k.shift + c0), V::load(k.a + c0), V::load(k.b + c0));
   };
   int64_t r = 0;
   if constexpr (path == RowsOutput::row_quads) {
