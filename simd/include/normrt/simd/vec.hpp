@@ -121,6 +121,9 @@ template <class Arch>
 struct Vec {
   using reg = xsimd::batch<float, Arch>;
   static constexpr std::size_t width = reg::size;
+  // Architectural vector registers: 16 ymm on AVX2 (the 8-lane arch), 32 on
+  // AVX-512 and NEON.
+  static constexpr int registers = width == 8 ? 16 : 32;
   // xsimd 8.1's pow/log on avx512bw reach its integer select, whose GCC 12
   // intrinsics are macros at -O0 that cannot take a batch (does not compile);
   // avx512dq has the same registers and float math without that path.
@@ -365,6 +368,7 @@ template <>
 struct Vec<scalar_arch> {
   using reg = float;
   static constexpr std::size_t width = 1;
+  static constexpr int registers = 16;
 
   static reg load(const float* p) { return *p; }
   static void store(float* p, reg v) { *p = v; }
