@@ -12,8 +12,9 @@
 // statistics are known) while it accumulates the statistics of the next P
 // rows, which it reads for the first time (the only read from memory further
 // away than L1: those rows are still in L1/L2 when the next loop normalizes
-// them). LayerNorm takes P = 2 rows a step: both rows share each load of gamma
-// and beta, and two rows' statistics end together (see pair_rows). The
+// them). LayerNorm on AVX-512 and NEON takes P = 2 cached rows a step: both
+// rows share each load of gamma and beta, and two rows' statistics end
+// together (see pair_rows). The
 // first rows of a range take a statistics-only pass, the last a
 // normalize-only pass; every pass accumulates a row's statistics through the
 // same RowAccumulator in the same order, so a row's statistics never depend
@@ -35,133 +36,9 @@
 #include "exact_fma.kernel.hpp"
 #include "norm_math.kernel.hpp"
 #include "row_norm.table.hpp"
+#include "row_sources.kernel.hpp"
 
 namespace normrt::ops::detail {
-
-// A row that is normalized as it is stored.
-template <class A>
-struct PlainRows {
-  using V = simd::Vec<A>;
-  using R = typename V::reg;
-  const float* x = nullptr;
-
-  static constexpr bool kRereadable = true;  // the last vector may be read again
-
-  PlainRows() = default;
-  explicit PlainRows(const float* row) : x(row) {}
-  template <class Args>
-  PlainRows(const Args& a, int64_t r) : x(a.x + r * a.cols) {}
-  template <class Args>
-  static const float* stored(const Args& a, int64_t r) { return a.x + r * a.cols; }
-
-  float at(int64_t i) const { return x[i]; }
-  R peek(int64_t i) const { return V::load(x + i); }
-  R full(int64_t i) const { return V::load(x + i); }
-  R tail(int64_t i, std::size_t m, float fill) const { return V::load_tail(x + i, m, fill); }
-};
-
-// s = x + skip (+ bias), stored to args.sum (or y) by full() and tail().
-template <class A, bool kBias>
-struct ResidualRows {
-  using V = simd::Vec<A>;
-  using R = typename V::reg;
-  const float* x = nullptr;
-  const float* skip = nullptr;
-  const float* bias = nullptr;
-  float* s = nullptr;
-
-  static constexpr bool kRereadable = false;  // s may overwrite x (sum == x)
-
-  ResidualRows() = default;
-  template <class Args>
-  ResidualRows(const Args& a, int64_t r)
-      : x(a.x + r * a.cols),
-        skip(a.skip + (a.skip_rows > 0 && a.skip_rows < a.rows ? r % a.skip_rows : r) * a.cols),
-        bias(a.bias),
-        s(const_cast<float*>(stored(a, r))) {}
-  template <class Args>
-  static const float* stored(const Args& a, int64_t r) {
-    return (a.sum ? a.sum : a.y) + r * a.cols;
-  }
-
-  float at(int64_t i) const { return kBias ? (x[i] + skip[i]) + bias[i] : x[i] + skip[i]; }
-  // Without storing: s may be x itself (sum == x), so s is written only once.
-  R peek(int64_t i) const {
-    R v = V::load(x + i) + V::load(skip + i);
-    if constexpr (kBias) v = v + V::load(bias + i);
-    return v;
-  }
-  R full(int64_t i) const {
-    const R v = peek(i);
-    V::store(s + i, v);
-    return v;
-  }
-  R tail(int64_t i, std::size_t m, float fill) const {
-    R v = V::load_tail(x + i, m) + V::load_tail(skip + i, m);
-    if constexpr (kBias) v = v + V::load_tail(bias + i, m);
-    V::store_tail(s + i, v, m);
-    return V::load_tail(s + i, m, fill);
-  }
-};
-
-// The row a source stored (x, or s of a fused residual), read back: the
-// second moments pass of a row whose shift was far from its mean.
-template <class A, class Src>
-struct StoredRows : PlainRows<A> {
-  StoredRows() = default;
-  template <class Args>
-  StoredRows(const Args& a, int64_t r) : PlainRows<A>(Src::stored(a, r)) {}
-  template <class Args>
-  static const float* stored(const Args& a, int64_t r) { return Src::stored(a, r); }
-};
-
-// y = fma(fma(x - shift, rstd, -corr * rstd), gamma, beta) (LayerNorm: three
-// operations a vector; corr is tiny next to the std, so rounding corr * rstd
-// once costs nothing measurable, and a constant row still gives exactly beta)
-// or y = x * rstd * gamma (RMSNorm).
-template <class A, bool kLn, bool kGamma, bool kBeta>
-struct RowOutput {
-  using V = simd::Vec<A>;
-  using R = typename V::reg;
-  static constexpr bool kCentered = kLn;  // statistics around a shift, or sum of squares
-  R shift{}, rstd{}, ncr{};
-  const float* gamma = nullptr;
-  const float* beta = nullptr;
-
-  RowOutput() = default;
-  RowOutput(const RowStats& st, const float* g, const float* b)
-      : shift(V::splat(st.shift)),
-        rstd(V::splat(st.rstd)),
-        ncr(V::splat(-(st.corr * st.rstd))),
-        gamma(g),
-        beta(b) {}
-
-  // gamma and beta at columns [j, j + m): loaded once for every row that a
-  // sweep normalizes.
-  struct Affine {
-    R g{}, b{};
-  };
-  Affine affine(int64_t j, std::size_t m = V::width) const {
-    const bool full = m == V::width;
-    Affine p;
-    if constexpr (kGamma) p.g = full ? V::load(gamma + j) : V::load_tail(gamma + j, m);
-    if constexpr (kBeta) p.b = full ? V::load(beta + j) : V::load_tail(beta + j, m);
-    return p;
-  }
-
-  R operator()(R x, const Affine& p) const {
-    R t;
-    if constexpr (kLn) {
-      t = exact_fma<A>(x - shift, rstd, ncr);
-    } else {
-      t = x * rstd;
-    }
-    if constexpr (kGamma && kBeta) return exact_fma<A>(t, p.g, p.b);
-    if constexpr (kGamma) return t * p.g;
-    if constexpr (kBeta) return t + p.b;
-    return t;
-  }
-};
 
 // 16 zeros then 16 ones: loaded at kMaxWidth - W + k, the last k of W lanes
 // are 1 (the new elements of an overlapping last vector). Not inline:
@@ -170,17 +47,6 @@ struct RowOutput {
 constexpr int64_t kMaxWidth = 16;
 alignas(64) constexpr float kTailKeep[2 * kMaxWidth] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
-
-inline const float* beta_of(const LayerNormArgs& a) { return a.beta; }
-inline const float* beta_of(const RmsNormArgs&) { return nullptr; }
-
-inline void record_stats(const LayerNormArgs& a, int64_t r, const RowStats& st) {
-  if (a.mean) a.mean[r] = st.mean;
-  if (a.inv_std_dev) a.inv_std_dev[r] = st.rstd;
-}
-inline void record_stats(const RmsNormArgs& a, int64_t r, const RowStats& st) {
-  if (a.inv_std_dev) a.inv_std_dev[r] = st.rstd;
-}
 
 // Calls f(k) for k = 0 .. N-1 as compile-time constants, so arrays of
 // registers indexed by k stay in registers.
