@@ -257,7 +257,7 @@ constexpr int64_t kMaxFusedCols = 2048;
 // Chains a moment of a row's statistics (RowAccumulator). Rows the pipeline
 // fuses: LayerNorm two, so that a sweep over two rows holds their four chains
 // and the two rows it normalizes in 32 registers (four chains spilled: 128x768
-// AVX-512 12.1 -> 14.7 us); RMSNorm, one moment, four. Longer rows, taken one
+// AVX-512 12.1-12.6 -> 13.6-14.7 us); RMSNorm, one moment, four. Longer rows, taken one
 // at a time: four, or a row's statistics-only sweep waits on the chains'
 // latencies and keeps fewer loads from DRAM in flight (LayerNorm 4096x4096
 // 5.4-5.7 -> 6.0-6.9 ms at 1 thread, AVX2, with two).
@@ -268,7 +268,7 @@ constexpr int64_t kFusedChains = Out::kCentered ? 2 : 4;
 // targets with 32 vector registers: the rows share each load of gamma and
 // beta, and their statistics end together (128x768 at 1 thread, AVX-512:
 // 16.0 -> 12.2 us). Not on AVX2, whose 16 registers cannot hold two rows'
-// chains and outputs (the spills made 128x768 slower, 14.9 -> 15.6 us); not
+// chains and outputs (the spills made 128x768 slower, 14.8 -> 15.6 us); not
 // for RMSNorm, no faster (its sweep is bound by the FMA pipes, not by loads);
 // not for a fused residual, bound by its two stores a vector; not for rows
 // from L3 or DRAM, where two rows' streams at once ran slower (LayerNorm
