@@ -14,7 +14,7 @@
 // away than L1: those rows are still in L1/L2 when the next loop normalizes
 // them). LayerNorm on AVX-512 and NEON takes P = 2 cached rows a step: both
 // rows share each load of gamma and beta, and two rows' statistics end
-// together (see pair_rows). The
+// together (see kCanPairRows, pair_rows). The
 // first rows of a range take a statistics-only pass, the last a
 // normalize-only pass; every pass accumulates a row's statistics through the
 // same RowAccumulator in the same order, so a row's statistics never depend
@@ -67,11 +67,10 @@ inline void unrolled(F&& f) {
 // thread count nor on whether the call pairs its rows (pair_rows). kChains
 // depends on the row length only (kFusedChains; rows too long to fuse keep
 // four).
-template <class A, bool kCentered, int64_t kChainCount>
+template <class A, bool kCentered, int64_t kChains>
 struct RowAccumulator {
   using V = simd::Vec<A>;
   using R = typename V::reg;
-  static constexpr int64_t kChains = kChainCount;
   static_assert(kChains == 2 || kChains == 4, "two or four chains");
   R s{};
   R a[kChains], q[kChains];
@@ -118,7 +117,7 @@ std::array<Moments, kStats> rows_sweep(const Args& a, int64_t s0, int64_t n0,
   using V = simd::Vec<A>;
   using Acc = RowAccumulator<A, Out::kCentered, kChains>;
   constexpr int64_t W = V::width;
-  constexpr int64_t C = Acc::kChains;
+  constexpr int64_t C = kChains;  // vectors a step per row, one per chain
   constexpr int64_t kChunk = kLaneChunk * C * W;
   const int64_t n = a.cols;
   std::array<Src, kStats> src;
@@ -226,12 +225,10 @@ template <class A, class Src, class Out, int64_t kChains, std::size_t kStats, st
 std::array<RowStats, kStats> sweep_rows(const Args& a, int64_t s0, int64_t n0,
                                         const std::array<RowStats, kNorm>& done) {
   const int64_t n = a.cols;
-  std::array<Src, kStats> src;
   std::array<float, kStats> shift{};
-  unrolled<kStats>([&](auto k) {
-    src[k] = Src(a, s0 + int64_t(k));
-    if constexpr (Out::kCentered) shift[k] = head_shift<A>(src[k], n);
-  });
+  if constexpr (Out::kCentered) {
+    unrolled<kStats>([&](auto k) { shift[k] = head_shift<A>(Src(a, s0 + int64_t(k)), n); });
+  }
   const auto m = rows_sweep<A, Src, Out, kChains, kStats, kNorm, kStream>(a, s0, n0, shift, done);
   std::array<RowStats, kStats> st;
   unrolled<kStats>([&](auto k) {
@@ -274,14 +271,15 @@ constexpr int64_t kFusedChains = Out::kCentered ? 2 : 4;
 // from L3 or DRAM, where two rows' streams at once ran slower (LayerNorm
 // 2048x1024: 361-383 -> 429-540 us, 16384x768: 3.6-4.1 -> 5.3-5.6 ms).
 // Rows r .. r+3 of x and rows r, r+1 of y stay in L1 up to kMaxPairedCols.
+template <class A, class Src, class Out>
+constexpr bool kCanPairRows = simd::Vec<A>::registers >= 32 && Out::kCentered && Src::kRereadable;
 constexpr int64_t kMaxPairedCols = 1024;
 constexpr int64_t kPairedRowsMaxBytes = int64_t(4) << 20;  // x and y
 
-template <class A, class Src, class Out, class Args>
+template <class Args>
 bool pair_rows(const Args& a) {
   const int64_t bytes = a.rows * a.cols * int64_t(2 * sizeof(float));
-  return simd::Vec<A>::registers >= 32 && Out::kCentered && Src::kRereadable &&
-         a.cols <= kMaxPairedCols && bytes <= kPairedRowsMaxBytes;
+  return a.cols <= kMaxPairedCols && bytes <= kPairedRowsMaxBytes;
 }
 
 // Rows [r0, r1) through the pipeline (see the top of this file), P rows a
@@ -335,8 +333,8 @@ void run_row_pipeline(const Args& a, int64_t r0, int64_t r1) {
       return run_row_pipeline_as<A, Src, Out, true, 1>(a, r0, r1);
     }
   }
-  if constexpr (Out::kCentered && Src::kRereadable) {
-    if (pair_rows<A, Src, Out>(a)) return run_row_pipeline_as<A, Src, Out, false, 2>(a, r0, r1);
+  if constexpr (kCanPairRows<A, Src, Out>) {
+    if (pair_rows(a)) return run_row_pipeline_as<A, Src, Out, false, 2>(a, r0, r1);
   }
   run_row_pipeline_as<A, Src, Out, false, 1>(a, r0, r1);
 }
