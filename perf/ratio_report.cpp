@@ -1,5 +1,6 @@
 #include "ratio_report.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <set>
@@ -65,9 +66,14 @@ void RatioReporter::record(const std::string& name, double gbps) {
   gbps_[key][name.substr(impl_at + 1, threads_at - impl_at - 1)] = gbps;
 }
 
+std::set<int> RatioReporter::ran_thread_counts() const {
+  std::set<int> counts;
+  for (const auto& entry : gbps_) counts.insert(entry.first.threads);
+  return counts;
+}
+
 void RatioReporter::print_summary(std::ostream& os) const {
-  std::set<int> thread_counts;
-  for (const auto& entry : gbps_) thread_counts.insert(entry.first.threads);
+  const std::set<int> thread_counts = ran_thread_counts();
   char line[256];
   for (int threads : thread_counts) {
     const auto roof = rooflines_.find(threads);
@@ -118,8 +124,107 @@ void RatioReporter::print_summary(std::ostream& os) const {
       os << line;
     }
   }
+  print_targets(os);
   for (const workloads::Workload& w : workloads::all_workloads()) {
     if (!w.available()) os << "normrt n/a: " << w.label << ": " << w.unavailable << "\n";
+  }
+}
+
+TargetSummary RatioReporter::targets() const {
+  TargetSummary t;
+  const std::set<int> thread_counts = ran_thread_counts();
+  auto normrt_gbps = [&](const workloads::Workload& w, int threads) {
+    const auto it = gbps_.find(Key{w.label, threads});
+    return it == gbps_.end() ? 0.0 : fastest(it->second, false).gbps;
+  };
+  for (const workloads::Workload& w : workloads::all_workloads()) {
+    const std::string op = workloads::op_name(w.problem.op);
+    const int64_t bytes = w.problem.bytes();
+    for (int threads : thread_counts) {
+      const auto it = gbps_.find(Key{w.label, threads});
+      if (it == gbps_.end()) continue;
+      const double normrt = fastest(it->second, false).gbps;
+      const double onednn = fastest(it->second, true).gbps;
+      if (normrt <= 0) continue;
+      if (onednn > 0) t.ratio[op][threads].add(normrt >= kRatioTarget * onednn);
+      const auto roof = rooflines_.find(threads);
+      if (roof != rooflines_.end() && roof->second.level_for(bytes) == bench::MemLevel::dram) {
+        t.dram[op][threads].add(normrt >= kDramRoofTarget * roof->second.roof_gbps_for(bytes));
+      }
+    }
+  }
+  const auto one = rooflines_.find(1);
+  if (thread_counts.size() < 2 || *thread_counts.begin() != 1 || one == rooflines_.end()) return t;
+  t.scaling_threads = *thread_counts.rbegin();
+  for (const workloads::Workload& w : workloads::all_workloads()) {
+    if (one->second.level_for(w.problem.bytes()) == bench::MemLevel::dram) continue;
+    const double g1 = normrt_gbps(w, 1), gn = normrt_gbps(w, t.scaling_threads);
+    if (g1 > 0 && gn > 0) t.scaling.emplace_back(w.label, gn / g1);
+  }
+  return t;
+}
+
+void RatioReporter::print_targets(std::ostream& os) const {
+  const TargetSummary t = targets();
+  if (t.ratio.empty()) return;
+  const std::set<int> thread_counts = ran_thread_counts();
+  char line[256];
+  auto tally = [&](const std::map<std::string, std::map<int, Tally>>& by_op,
+                   const std::string& op, int threads) -> std::string {
+    const auto o = by_op.find(op);
+    if (o == by_op.end()) return "-";
+    const auto th = o->second.find(threads);
+    if (th == o->second.end()) return "-";
+    return std::to_string(th->second.met) + "/" + std::to_string(th->second.total);
+  };
+  const int group = 10 * int(thread_counts.size());
+  std::snprintf(line, sizeof line, ">= %.1fx oneDNN", kRatioTarget);
+  const std::string vs_onednn = line;
+  std::snprintf(line, sizeof line, ">= %.0f%% DRAM copy", 100 * kDramRoofTarget);
+  const std::string vs_dram = line;
+  os << "\ntargets in this run (fastest normrt ISA; workloads meeting / workloads rated):\n";
+  std::snprintf(line, sizeof line, "%-16s %*s   %*s\n%-16s", "op", group, vs_onednn.c_str(), group,
+                vs_dram.c_str(), "");
+  os << line;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int threads : thread_counts) {
+      std::snprintf(line, sizeof line, " %9s", (std::to_string(threads) + " thr").c_str());
+      os << line;
+    }
+    os << (pass == 0 ? "   " : "\n");
+  }
+  for (const std::string& op : workloads::op_names()) {
+    if (t.ratio.count(op) == 0) continue;
+    std::snprintf(line, sizeof line, "%-16s", op.c_str());
+    os << line;
+    for (const auto* by_op : {&t.ratio, &t.dram}) {
+      for (int threads : thread_counts) {
+        std::snprintf(line, sizeof line, " %9s", tally(*by_op, op, threads).c_str());
+        os << line;
+      }
+      os << (by_op == &t.ratio ? "   " : "\n");
+    }
+  }
+  if (t.scaling.empty()) return;
+  std::vector<double> speedups;
+  for (const auto& entry : t.scaling) speedups.push_back(entry.second);
+  std::sort(speedups.begin(), speedups.end());
+  const auto met = std::count_if(speedups.begin(), speedups.end(),
+                                 [](double x) { return x >= kThreadScalingTarget; });
+  std::snprintf(line, sizeof line,
+                "%d threads over 1 thread (fastest normrt ISA), workloads in L2/L3 at 1 thread: "
+                "%d of %zu >= %.1fx, median %.2fx\n",
+                t.scaling_threads, int(met), speedups.size(), kThreadScalingTarget,
+                speedups[speedups.size() / 2]);
+  os << line;
+  auto under = t.scaling;
+  std::stable_sort(under.begin(), under.end(),
+                   [](const auto& a, const auto& b) { return a.second < b.second; });
+  for (const auto& [label, speedup] : under) {
+    if (speedup >= kThreadScalingTarget) break;
+    std::snprintf(line, sizeof line, "  under %.1fx: %-40s %5.2fx\n", kThreadScalingTarget,
+                  label.c_str(), speedup);
+    os << line;
   }
 }
 

@@ -9,13 +9,40 @@
 
 #include <map>
 #include <ostream>
+#include <set>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "roofline.hpp"
 
 namespace normrt::perf {
+
+// The speed targets of the issue this report tracks, as fractions.
+constexpr double kRatioTarget = 1.3;        // fastest normrt ISA / fastest oneDNN layout
+constexpr double kDramRoofTarget = 0.85;    // DRAM-resident: GB/s / the faster copy's
+constexpr double kThreadScalingTarget = 1.7;  // most threads / 1 thread, cache-resident
+
+// Workloads meeting a target out of those it applies to.
+struct Tally {
+  int met = 0;
+  int total = 0;
+  void add(bool ok) {
+    met += ok ? 1 : 0;
+    ++total;
+  }
+};
+
+// How many workloads of what ran meet each target, per op and thread count.
+struct TargetSummary {
+  std::map<std::string, std::map<int, Tally>> ratio;  // op -> threads -> vs oneDNN
+  std::map<std::string, std::map<int, Tally>> dram;   // op -> threads -> vs DRAM copy
+  // Fastest normrt ISA at `scaling_threads` over 1 thread, for the workloads
+  // whose bytes fit L2 or L3 at 1 thread (empty without 1 and more threads).
+  int scaling_threads = 0;
+  std::vector<std::pair<std::string, double>> scaling;  // label, speed-up
+};
 
 // Console output as usual, plus the GB/s of every finished run, keyed by its
 // name "<label>/<impl>/threads:<t>" (impl: an ISA name, or "onednn_<layout>").
@@ -25,8 +52,10 @@ class RatioReporter : public benchmark::ConsoleReporter {
   RatioReporter(std::string default_isa, std::map<int, bench::Roofline> rooflines)
       : default_isa_(std::move(default_isa)), rooflines_(std::move(rooflines)) {}
   void ReportRuns(const std::vector<Run>& runs) override;
-  // Prints the summary table of what ran, in workload-list order.
+  // Prints the summary table of what ran, in workload-list order, then how
+  // many workloads meet each target (targets()).
   void print_summary(std::ostream& os) const;
+  TargetSummary targets() const;
 
  private:
   struct Key {
@@ -37,6 +66,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
     }
   };
   void record(const std::string& name, double gbps);
+  std::set<int> ran_thread_counts() const;
+  void print_targets(std::ostream& os) const;
   std::string default_isa_;
   std::map<int, bench::Roofline> rooflines_;
   std::map<Key, std::map<std::string, double>> gbps_;  // impl -> GB/s
