@@ -133,18 +133,17 @@ void RatioReporter::print_summary(std::ostream& os) const {
 TargetSummary RatioReporter::targets() const {
   TargetSummary t;
   const std::set<int> thread_counts = ran_thread_counts();
-  auto normrt_gbps = [&](const workloads::Workload& w, int threads) {
+  // Fastest GB/s of normrt (or oneDNN) on w at `threads`; 0 if it did not run.
+  auto best = [&](const workloads::Workload& w, int threads, bool onednn) {
     const auto it = gbps_.find(Key{w.label, threads});
-    return it == gbps_.end() ? 0.0 : fastest(it->second, false).gbps;
+    return it == gbps_.end() ? 0.0 : fastest(it->second, onednn).gbps;
   };
   for (const workloads::Workload& w : workloads::all_workloads()) {
     const std::string op = workloads::op_name(w.problem.op);
     const int64_t bytes = w.problem.bytes();
     for (int threads : thread_counts) {
-      const auto it = gbps_.find(Key{w.label, threads});
-      if (it == gbps_.end()) continue;
-      const double normrt = fastest(it->second, false).gbps;
-      const double onednn = fastest(it->second, true).gbps;
+      const double normrt = best(w, threads, false);
+      const double onednn = best(w, threads, true);
       if (normrt <= 0) continue;
       if (onednn > 0) t.ratio[op][threads].add(normrt >= kRatioTarget * onednn);
       const auto roof = rooflines_.find(threads);
@@ -158,7 +157,7 @@ TargetSummary RatioReporter::targets() const {
   t.scaling_threads = *thread_counts.rbegin();
   for (const workloads::Workload& w : workloads::all_workloads()) {
     if (one->second.level_for(w.problem.bytes()) == bench::MemLevel::dram) continue;
-    const double g1 = normrt_gbps(w, 1), gn = normrt_gbps(w, t.scaling_threads);
+    const double g1 = best(w, 1, false), gn = best(w, t.scaling_threads, false);
     if (g1 > 0 && gn > 0) t.scaling.emplace_back(w.label, gn / g1);
   }
   return t;

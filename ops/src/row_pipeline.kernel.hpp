@@ -65,8 +65,7 @@ inline void unrolled(F&& f) {
 // this, in the same order, whatever else it does: the bits of a row's
 // statistics never depend on the sweep that took them, so neither on the
 // thread count nor on whether the call pairs its rows (pair_rows). kChains
-// depends on the row length only (kFusedChains; rows too long to fuse keep
-// four).
+// depends on the row length only (kFusedChains, kLongRowChains).
 template <class A, bool kCentered, int64_t kChains>
 struct RowAccumulator {
   using V = simd::Vec<A>;
@@ -260,6 +259,7 @@ constexpr int64_t kMaxFusedCols = 2048;
 // 5.4-5.7 -> 6.0-6.9 ms at 1 thread, AVX2, with two).
 template <class Out>
 constexpr int64_t kFusedChains = Out::kCentered ? 2 : 4;
+constexpr int64_t kLongRowChains = 4;
 
 // Two rows a sweep (P = 2) for LayerNorm rows that come from the caches, on
 // targets with 32 vector registers: the rows share each load of gamma and
@@ -291,8 +291,8 @@ void run_row_pipeline_as(const Args& a, int64_t r0, int64_t r1) {
   const std::array<RowStats, 0> none{};
   if (a.cols > kMaxFusedCols) {
     for (int64_t r = r0; r < r1; ++r) {
-      const auto st = sweep_rows<A, Src, Out, 4, 1, 0, false>(a, r, r, none);
-      sweep_rows<A, Src, Out, 4, 0, 1, kStream>(a, r, r, st);
+      const auto st = sweep_rows<A, Src, Out, kLongRowChains, 1, 0, false>(a, r, r, none);
+      sweep_rows<A, Src, Out, kLongRowChains, 0, 1, kStream>(a, r, r, st);
       record_stats(a, r, st[0]);
     }
   } else {
