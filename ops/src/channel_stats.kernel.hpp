@@ -127,25 +127,6 @@ void rows_moments_block(const float* p, int64_t rows, int64_t c, std::size_t m,
   for (std::size_t l = 0; l < m; ++l) out[l] = merge(out[l], {s1[l], s2[l]});
 }
 
-// Hints `lines` 64-byte lines from pf on into the cache and moves pf past
-// them. A column walk (moments_pairs) is a strided pattern that the hardware
-// prefetchers of this class of core do not follow from DRAM (12 GB/s
-// against 28 GB/s for a linear read), so the walk of one piece streams in
-// the next piece, linearly, at the pace it consumes this one (GroupNorm NHWC
-// 2x320x96x96 statistics pass 1.6 -> 1.0 ms, AVX-512, 1 thread). Locality 2
-// (prefetcht1): the piece is larger than L1. An address, not a pointer: the
-// next piece may lie past the end of x, and a prefetch of any address never
-// faults.
-template <class A>
-inline void prefetch_lines(std::uintptr_t& pf, int64_t lines) {
-  if constexpr (simd::Vec<A>::width > 1) {
-    for (int64_t i = 0; i < lines; ++i) {
-      __builtin_prefetch(reinterpret_cast<const void*>(pf + 64 * std::uintptr_t(i)), 0, 2);
-    }
-    pf += 64 * std::uintptr_t(lines);
-  }
-}
-
 // Moments of rows of exactly K whole vectors of channels, walked linearly
 // (the hardware prefetchers follow that), U rows a step: accumulators stay
 // in registers; U = 2 keeps eight chains in flight for narrow rows (one
@@ -208,7 +189,12 @@ void moments_narrow(const float* x, int64_t rows, int64_t vectors, const float* 
 // out: a form generic over the column width (arrays of registers, as
 // moments_column) ran 20-40% slower from L3 here (GCC 12, AVX2, C = 320,
 // 640). Rows are `stride` floats apart, of which the first c are reduced;
-// the next piece (from pf) is prefetched only when the rows are whole.
+// the next piece (from pf) is prefetched only when the rows are whole. The
+// column walk is a strided pattern that the hardware prefetchers of this
+// class of core do not follow from DRAM (12 GB/s against 28 GB/s for a
+// linear read), so it streams in the next piece, linearly, at the pace it
+// consumes this one (GroupNorm NHWC 2x320x96x96 statistics pass 1.6 ->
+// 1.0 ms, AVX-512, 1 thread).
 template <class A>
 void moments_pairs(const float* x, int64_t rows, int64_t stride, int64_t c, const float* shift,
                    Moments* out, std::uintptr_t pf) {

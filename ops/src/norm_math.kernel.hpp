@@ -10,6 +10,8 @@
 // std of 1e-2 keep their digits, and a constant row gives exactly beta
 // (its shift is the constant itself: min == max). Lane sums run in fp32 over
 // short chunks and are folded into double, so long rows lose nothing either.
+#include <cstdint>
+
 #include "norm_math.hpp"
 #include "normrt/ops/activation.hpp"
 #include "normrt/simd/vec.hpp"
@@ -131,6 +133,20 @@ bool stream_rows(const float* y, int64_t cols, int64_t total) {
 }
 
 // Elements before y + j is aligned for a streaming store (0 when not streaming).
+// Hints `lines` 64-byte lines from pf on into the cache (prefetcht1: L2 and
+// up) and moves pf past them. An address, not a pointer: what is prefetched
+// may lie past the end of the tensor, and a prefetch of any address never
+// faults. The scalar build leaves it to the hardware.
+template <class A>
+inline void prefetch_lines(std::uintptr_t& pf, int64_t lines) {
+  if constexpr (simd::Vec<A>::width > 1) {
+    for (int64_t i = 0; i < lines; ++i) {
+      __builtin_prefetch(reinterpret_cast<const void*>(pf + 64 * std::uintptr_t(i)), 0, 2);
+    }
+    pf += 64 * std::uintptr_t(lines);
+  }
+}
+
 template <class A, bool nt>
 int64_t stream_head(const float* y, int64_t n) {
   if constexpr (!nt) {
