@@ -43,6 +43,28 @@ std::string percent(double gbps, double roof_gbps) {
   return buf;
 }
 
+// The workloads under the ratio target, each with what meeting it would take.
+void print_ratio_misses(std::ostream& os, const TargetSummary& t) {
+  if (t.ratio_misses.empty()) return;
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "under %.1fx oneDNN: ratio, and %.1fx oneDNN's GB/s as a share of the faster "
+                "copy at the workload's level (over 100%%: beyond copy bandwidth)\n",
+                kRatioTarget, kRatioTarget);
+  os << line;
+  for (const RatioMiss& m : t.ratio_misses) {
+    std::string need = "-";
+    if (m.target_of_roof > 0) {
+      std::snprintf(line, sizeof line, "%.0f%% of %s copy", 100 * m.target_of_roof,
+                    bench::level_name(m.level));
+      need = line;
+    }
+    std::snprintf(line, sizeof line, "  %d thr  %-40s %5.2fx  %s\n", m.threads, m.label.c_str(),
+                  m.ratio, need.c_str());
+    os << line;
+  }
+}
+
 }  // namespace
 
 void RatioReporter::ReportRuns(const std::vector<Run>& runs) {
@@ -145,8 +167,19 @@ TargetSummary RatioReporter::targets() const {
       const double normrt = best(w, threads, false);
       const double onednn = best(w, threads, true);
       if (normrt <= 0) continue;
-      if (onednn > 0) t.ratio[op][threads].add(normrt >= kRatioTarget * onednn);
       const auto roof = rooflines_.find(threads);
+      if (onednn > 0) {
+        const bool met = normrt >= kRatioTarget * onednn;
+        t.ratio[op][threads].add(met);
+        if (!met) {
+          RatioMiss miss{w.label, threads, normrt / onednn};
+          if (roof != rooflines_.end() && roof->second.roof_gbps_for(bytes) > 0) {
+            miss.target_of_roof = kRatioTarget * onednn / roof->second.roof_gbps_for(bytes);
+            miss.level = roof->second.level_for(bytes);
+          }
+          t.ratio_misses.push_back(miss);
+        }
+      }
       if (roof != rooflines_.end() && roof->second.level_for(bytes) == bench::MemLevel::dram) {
         t.dram[op][threads].add(normrt >= kDramRoofTarget * roof->second.roof_gbps_for(bytes));
       }
@@ -204,6 +237,7 @@ void RatioReporter::print_targets(std::ostream& os) const {
       os << (by_op == &t.ratio ? "   " : "\n");
     }
   }
+  print_ratio_misses(os, t);
   if (t.scaling.empty()) return;
   std::vector<double> speedups;
   for (const auto& entry : t.scaling) speedups.push_back(entry.second);

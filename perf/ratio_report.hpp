@@ -34,10 +34,23 @@ struct Tally {
   }
 };
 
+// A workload under the ratio target, and what meeting it would take.
+struct RatioMiss {
+  std::string label;
+  int threads = 0;
+  double ratio = 0;  // fastest normrt / fastest oneDNN
+  // kRatioTarget x oneDNN's GB/s as a fraction of the faster copy at the
+  // workload's level (0 without a roofline): above 1, meeting the target
+  // takes more than copy bandwidth, i.e. it is bound by oneDNN's own speed.
+  double target_of_roof = 0;
+  bench::MemLevel level = bench::MemLevel::dram;  // where its bytes fit (with a roofline)
+};
+
 // How many workloads of what ran meet each target, per op and thread count.
 struct TargetSummary {
   std::map<std::string, std::map<int, Tally>> ratio;  // op -> threads -> vs oneDNN
   std::map<std::string, std::map<int, Tally>> dram;   // op -> threads -> vs DRAM copy
+  std::vector<RatioMiss> ratio_misses;  // in workload-list order, then threads
   // Fastest normrt ISA at `scaling_threads` over 1 thread, for the workloads
   // whose bytes fit L2 or L3 at 1 thread (empty without 1 and more threads).
   int scaling_threads = 0;

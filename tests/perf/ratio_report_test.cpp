@@ -101,6 +101,32 @@ TEST_F(RatioReportTest, ScalesCacheResidentWorkloadsByTheirFastestIsa) {
   EXPECT_DOUBLE_EQ(t.scaling[1].second, 100.0 / 60.0);
 }
 
+TEST_F(RatioReportTest, ListsTheRatioMissesWithWhatTheTargetWouldTake) {
+  const TargetSummary t = reporter_.targets();
+  ASSERT_EQ(t.ratio_misses.size(), 2u);  // both layer_norm workloads at 2 threads
+  const RatioMiss& l3 = t.ratio_misses[0];
+  EXPECT_EQ(l3.label, "layer_norm/512x768");
+  EXPECT_EQ(l3.threads, 2);
+  EXPECT_DOUBLE_EQ(l3.ratio, 100.0 / 90.0);
+  EXPECT_DOUBLE_EQ(l3.target_of_roof, 1.3 * 90.0 / 80.0);  // L3: copy 80 > nt copy 50
+  EXPECT_EQ(l3.level, bench::MemLevel::l3);
+  const RatioMiss& dram = t.ratio_misses[1];
+  EXPECT_EQ(dram.label, "layer_norm/16384x768");
+  EXPECT_DOUBLE_EQ(dram.target_of_roof, 1.3 * 35.0 / 50.0);  // DRAM: nt copy 50 > copy 20
+  EXPECT_EQ(dram.level, bench::MemLevel::dram);
+
+  std::ostringstream os;
+  reporter_.print_summary(os);
+  const std::string text = os.str();
+  EXPECT_NE(text.find("  2 thr  layer_norm/512x768                        1.11x  146% of L3 copy"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  2 thr  layer_norm/16384x768                      1.14x  91% of DRAM copy"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("1 thr  batch_norm"), std::string::npos) << text;
+}
+
 TEST_F(RatioReportTest, PrintsTheCountsAndTheWorkloadsUnderTheScalingTarget) {
   std::ostringstream os;
   reporter_.print_summary(os);
