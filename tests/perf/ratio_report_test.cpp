@@ -142,6 +142,34 @@ TEST_F(RatioReportTest, PrintsTheCountsAndTheWorkloadsUnderTheScalingTarget) {
   EXPECT_EQ(text.find("under 1.7x: batch_norm"), std::string::npos) << text;
 }
 
+TEST_F(RatioReportTest, RatesOpsWithoutAOnednnPrimitiveAgainstTheRoofline) {
+  RatioReporter r("avx2", {{1, roofline(1, 30.0)}});
+  std::ostringstream sink;
+  r.SetOutputStream(&sink);
+  // Both in L3 at 1 thread (copy 80 > nt copy 50): 50 / 80 = 62.5% >= 60%;
+  // 40 / 80 = 50% < 60%. LayerNorm has a oneDNN primitive: not rated.
+  r.ReportRuns({run("rms_norm/512x768/avx2/threads:1", 50),
+                run("rms_norm/512x768/onednn_ln/threads:1", 30),
+                run("group_norm/nchw/1x320x64x64/g32/avx2/threads:1", 40),
+                run("group_norm/nchw/1x320x64x64/g32/onednn_ln/threads:1", 20),
+                run("layer_norm/512x768/avx2/threads:1", 10),
+                run("layer_norm/512x768/onednn_ln/threads:1", 5)});
+  const TargetSummary t = r.targets();
+  EXPECT_EQ(t.roof.at("rms_norm").at(1).met, 1);
+  EXPECT_EQ(t.roof.at("rms_norm").at(1).total, 1);
+  EXPECT_EQ(t.roof.at("group_norm").at(1).met, 0);
+  EXPECT_EQ(t.roof.at("group_norm").at(1).total, 1);
+  EXPECT_EQ(t.roof.count("layer_norm"), 0u);
+  std::ostringstream os;
+  r.print_summary(os);
+  EXPECT_NE(os.str().find("rms_norm               1/1            -          1/1\n"),
+            std::string::npos)
+      << os.str();
+  EXPECT_NE(os.str().find("layer_norm             1/1            -            -\n"),
+            std::string::npos)
+      << os.str();
+}
+
 TEST_F(RatioReportTest, NoScalingWithoutOneThreadAndMore) {
   RatioReporter one_count("avx2", {{2, roofline(2, 50.0)}});
   std::ostringstream sink;
