@@ -13,6 +13,12 @@ const dnnl::engine& cpu_engine() {
   return engine;
 }
 
+bool onednn_runs_avx512() {
+  const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+  const auto avx512 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core);
+  return (isa & avx512) == avx512;  // the ISA values are nested bit masks
+}
+
 Dims row_major_strides(const Dims& dims) {
   Dims strides(dims.size(), 1);
   for (std::size_t d = dims.size(); d-- > 1;) strides[d - 1] = strides[d] * std::max<int64_t>(dims[d], 1);

@@ -17,6 +17,11 @@ namespace normrt::rt::onednn {
 // The process-wide CPU engine (created on first use; engines are thread-safe).
 const dnnl::engine& cpu_engine();
 
+// Whether oneDNN's jit kernels may use AVX-512 (avx512_core) on this CPU,
+// after its ONEDNN_MAX_CPU_ISA cap: only then does it run nChw16c
+// convolutions with a fast kernel (else with its reference one, ~1000x slower).
+bool onednn_runs_avx512();
+
 // Descriptor of a dense row-major tensor (activations stay plain NCHW).
 dnnl::memory::desc plain_desc(const Dims& dims, DType dtype = DType::f32);
 // fp32 descriptor with explicit element strides (transposed or permuted views).

@@ -220,7 +220,9 @@ class Planner {
 
 }  // namespace
 
-int64_t preferred_block() { return best_isa() == Isa::avx512 ? 16 : 8; }
+int64_t preferred_block(Isa kernels_isa, bool onednn_avx512) {
+  return kernels_isa == Isa::avx512 && onednn_avx512 ? 16 : 8;
+}
 
 void plan_blocked_layouts(Graph& g, int64_t block, PassReport& report) {
   Planner(g, block, report).run();

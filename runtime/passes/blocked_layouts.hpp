@@ -9,12 +9,17 @@
 #include <cstdint>
 
 #include "ir/graph.hpp"
+#include "normrt/simd/isa.hpp"
 #include "passes/passes.hpp"
 
 namespace normrt::rt::passes {
 
-// The block size for the ISA the kernels will run with (8, or 16 on AVX-512).
-int64_t preferred_block();
+// The block size for the ISA normrt's kernels run with (8, or 16 on
+// AVX-512), if oneDNN can run AVX-512 too (`onednn_avx512`,
+// onednn::onednn_runs_avx512): its AVX2 convolutions read and write nChw8c
+// only, so a session capped to AVX2 (SessionOptions::isa, NORMRT_ISA) or a
+// oneDNN capped to AVX2 (ONEDNN_MAX_CPU_ISA) gets blocks of 8.
+int64_t preferred_block(Isa kernels_isa, bool onednn_avx512);
 
 void plan_blocked_layouts(Graph& g, int64_t block, PassReport& report);
 

@@ -3,6 +3,10 @@
 // graph's outputs, with no reorder between the convolutions.
 // The chain comes from resnet_chain.hpp (shared with perf/bench_chain.cpp,
 // which times it blocked vs plain).
+#include <cstdlib>
+#include <string>
+
+#include "kernels/onednn_common.hpp"
 #include "passes/blocked_layouts.hpp"
 #include "passes_test_util.hpp"
 #include "resnet_chain.hpp"
@@ -62,6 +66,36 @@ TEST(BlockedLayouts, SessionOption) {
   EXPECT_EQ(count_ops(s.graph(), "Reorder", "normrt"), 2) << op_list(s.graph());
   expect_close(make_session(chain(5, false), false).run(chain_inputs(5)), s.run(chain_inputs(5)),
                1e-5, 1e-5);
+}
+
+// Blocks of 16 only where both normrt's kernels and oneDNN's run AVX-512:
+// oneDNN's AVX2 convolutions take nChw8c only, and ran nChw16c with their
+// reference kernel (MobileNetV2 under ONEDNN_MAX_CPU_ISA=AVX2: 11.6 s a run).
+TEST(BlockedLayouts, BlockFollowsTheKernelsAndOnednnIsa) {
+  EXPECT_EQ(passes::preferred_block(Isa::avx512, true), 16);
+  EXPECT_EQ(passes::preferred_block(Isa::avx512, false), 8);
+  EXPECT_EQ(passes::preferred_block(Isa::avx2, true), 8);
+  EXPECT_EQ(passes::preferred_block(Isa::scalar, false), 8);
+  // ctest runs this test again with ONEDNN_MAX_CPU_ISA=AVX2 (CMakeLists.txt).
+  const char* cap = std::getenv("ONEDNN_MAX_CPU_ISA");
+  if (cap != nullptr && std::string(cap) == "AVX2") {
+    EXPECT_FALSE(onednn::onednn_runs_avx512());
+  }
+}
+
+// A session capped to AVX2 plans blocks of 8, whatever the CPU has; so does
+// one whose oneDNN cannot run AVX-512. Outputs match the plain graph's.
+TEST(BlockedLayouts, SessionPlansTheBlockOfItsIsa) {
+  for (const bool capped : {true, false}) {
+    SessionOptions o;
+    if (capped) o.isa = Isa::avx2;
+    Session s = Session::from_graph(chain(5, false), o);
+    const bool avx512 = !capped && best_isa() == Isa::avx512 && onednn::onednn_runs_avx512();
+    const std::string expected = std::string("blocks of ") + (avx512 ? "16" : "8");
+    EXPECT_NE(s.pass_report().find(expected), std::string::npos) << s.pass_report();
+    expect_close(make_session(chain(5, false), false).run(chain_inputs(5)),
+                 s.run(chain_inputs(5)), 1e-5, 1e-5);
+  }
 }
 
 // A bad reorder attribute is an Error naming the node, not a crash.
