@@ -92,16 +92,19 @@ void batch_norm_apply(const BatchNormArgs& args, const ExecOptions& exec) {
   const auto& k = detail::batch_norm_kernels_for(detail::resolve_isa(exec));
   const int64_t total = args.n * args.c * args.spatial;
   const int64_t bytes = total * int64_t(2 * sizeof(float));
-  const bool stream = detail::stream_output(total);
   // With spatial == 1, [N, C] is NCHW and NHWC at once: vectorize over C.
   if (args.layout == Layout::nhwc || args.spatial == 1) {
     const int64_t rows = args.n * args.spatial;
     const int threads = detail::plan_threads(exec, rows, bytes);
+    const bool stream =
+        detail::whole_lines(args.y, args.c) && detail::stream_pure_output(total, threads);
     detail::parallel_for(threads, rows,
                          [&](int64_t r0, int64_t r1) { k.apply_rows(args, r0, r1, stream); });
   } else {
     const int64_t planes = args.n * args.c;
     const int threads = detail::plan_threads(exec, planes, bytes);
+    const bool stream =
+        detail::whole_lines(args.y, args.spatial) && detail::stream_pure_output(total, threads);
     detail::parallel_for(threads, planes,
                          [&](int64_t p0, int64_t p1) { k.apply_planes(args, p0, p1, stream); });
   }

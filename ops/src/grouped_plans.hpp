@@ -54,13 +54,15 @@ T merge_channels(int64_t n, Part part) {
 // DRAM-sized outputs are streamed, except behind SiLU: its output pass is
 // compute-bound, and streaming stores spaced out by the exp left partial
 // write-combining lines (GroupNorm NHWC 2x320x96x96 + SiLU 12% slower,
-// 10% faster without SiLU).
-inline bool stream_grouped_output(const GroupedNormJob& job) {
-  return job.act != Activation::silu && stream_output(job.n * job.c * job.spatial);
+// 10% faster without SiLU); and only where the output pass's spans (`span`
+// floats: a channel's plane, or a row of channels) are whole lines.
+inline bool stream_grouped_output(const GroupedNormJob& job, int64_t span) {
+  return job.act != Activation::silu && whole_lines(job.y, span) &&
+         stream_output(job.n * job.c * job.spatial);
 }
 
 inline RowsOutput rows_output(const GroupedNormJob& job) {
-  if (stream_grouped_output(job)) return RowsOutput::streamed;
+  if (stream_grouped_output(job, job.c)) return RowsOutput::streamed;
   const bool dram_sized = stream_output(job.n * job.c * job.spatial);
   return dram_sized || job.act == Activation::silu ? RowsOutput::by_row : RowsOutput::row_quads;
 }
@@ -105,7 +107,7 @@ class ChannelsFirst : public PlanBase {
   ChannelsFirst(const GroupedNormJob& job, const group_norm_kernels& k)
       : PlanBase(job, k), seg_len_(cg_ * job.spatial), segs_(job.across_batch ? job.n : 1),
         chunks_(ceil_div(seg_len_, kPieceFloats)),
-        stream_(stream_grouped_output(job)),
+        stream_(stream_grouped_output(job, job.spatial)),
         shift_(std::size_t(units())),
         a_(std::size_t(units() * cg_)), b_(a_.size()) {}
 

@@ -63,6 +63,33 @@ inline bool stream_output(int64_t floats) {
   return floats * int64_t(sizeof(float)) >= kStreamOutputBytes;
 }
 
+// Whether streaming stores may write spans of `span` floats laid end to end
+// from y on: y starts a 64-byte line and every span is whole lines, so the
+// ends of a span (written with ordinary stores, scalar or partial vectors)
+// never share a line with streamed data. Mixed in one line, the line is
+// fetched and written twice: BatchNorm NCHW on 14x14 planes, 12.8 MB, AVX2,
+// 1 thread, ran 3x slower streamed (2.0-2.2 ms) than cached (0.6-0.7 ms).
+inline bool whole_lines(const float* y, int64_t span) {
+  constexpr int64_t kLineFloats = 64 / int64_t(sizeof(float));
+  return reinterpret_cast<std::uintptr_t>(y) % 64 == 0 && span % kLineFloats == 0;
+}
+
+// A pure stream (BatchNorm inference: one read, one write an element) on
+// `threads` threads. Non-temporal stores save the read of every output line
+// but go at the DRAM write path's pace; cached stores gain from each core's
+// bandwidth to the L3. So the crossover rises with the threads. Working-set
+// sweep, BatchNorm NCHW 56x56 planes, AVX-512, Zen 4, cached / streamed time:
+// 1 thread 1.10 at 8 MiB of output, 1.32 at 12 MiB; 2 threads 0.91 at 16 MiB,
+// 1.03 at 20 MiB. Past the L3 (32 MiB here) the output never stays cached.
+constexpr int64_t kPureStreamBytesPerThread = 10 << 20;
+constexpr int64_t kPureStreamMaxBytes = 32 << 20;
+
+inline bool stream_pure_output(int64_t floats, int threads) {
+  const int64_t threshold =
+      std::min(kPureStreamMaxBytes, kPureStreamBytesPerThread * int64_t(std::max(threads, 1)));
+  return floats * int64_t(sizeof(float)) >= threshold;
+}
+
 // b - corr * a in double, rounded once: the output pass's shift once the
 // (tiny) mean correction is folded in, y = (x - shift) * a + fold_corr(...).
 inline float fold_corr(float b, float corr, float a) {

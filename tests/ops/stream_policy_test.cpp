@@ -1,0 +1,46 @@
+// White-box tests of when outputs go out with streaming stores
+// (norm_math.hpp). Through the public API the choice cannot show in the
+// numbers, only in the time, so the rules are checked directly.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+
+#include "norm_math.hpp"
+
+namespace normrt::test {
+namespace {
+
+using ops::detail::stream_pure_output;
+using ops::detail::whole_lines;
+
+constexpr int64_t kMiB = int64_t(1) << 20;
+constexpr int64_t kFloatsPerMiB = kMiB / int64_t(sizeof(float));
+
+// Spans of whole 64-byte lines from a 64-byte aligned y only: a span end in
+// the middle of a line (a 14x14 plane, 196 floats) or a y that starts inside
+// a line mixes streamed and ordinary stores in one line.
+TEST(StreamPolicy, WholeLinesOnly) {
+  alignas(64) static float y[64];
+  EXPECT_TRUE(whole_lines(y, 16));
+  EXPECT_TRUE(whole_lines(y, 784));   // 28x28
+  EXPECT_TRUE(whole_lines(y, 3136));  // 56x56
+  EXPECT_FALSE(whole_lines(y, 196));  // 14x14
+  EXPECT_FALSE(whole_lines(y, 49));   // 7x7
+  EXPECT_FALSE(whole_lines(y, 8));    // half a line
+  EXPECT_FALSE(whole_lines(y + 8, 16));
+  EXPECT_FALSE(whole_lines(y + 1, 16));
+}
+
+// A pure stream's threshold: 10 MiB of output per thread, at most 32 MiB.
+TEST(StreamPolicy, PureStreamThresholdRisesWithThreadsUpToTheL3) {
+  EXPECT_FALSE(stream_pure_output(10 * kFloatsPerMiB - 1, 1));
+  EXPECT_TRUE(stream_pure_output(10 * kFloatsPerMiB, 1));
+  EXPECT_TRUE(stream_pure_output(10 * kFloatsPerMiB, 0));  // 0 threads counts as 1
+  EXPECT_FALSE(stream_pure_output(16 * kFloatsPerMiB, 2));
+  EXPECT_TRUE(stream_pure_output(20 * kFloatsPerMiB, 2));
+  EXPECT_FALSE(stream_pure_output(31 * kFloatsPerMiB, 16));
+  EXPECT_TRUE(stream_pure_output(32 * kFloatsPerMiB, 16));
+}
+
+}  // namespace
+}  // namespace normrt::test
