@@ -231,8 +231,8 @@ void lrn_rows_as(const LrnArgs& a, const LrnCoeffs& co, int64_t r0, int64_t r1) 
   std::vector<float> pad(std::size_t(stride * batch), 0.f);
   // DRAM-sized x: each batch's outputs prefetch the next batch's rows, so
   // its reads overlap this batch's arithmetic instead of waiting for it
-  // (16x96x55x55 AVX-512 1 thread 2.5-3.0 -> 1.8-2.3 ms, 2 threads 1.25-1.5
-  // -> 0.99-1.27 ms). From L2/L3 it gained nothing.
+  // (16x96x55x55 AVX-512 1 thread 2.6-3.3 -> 1.7-2.1 ms, 2 threads 1.03-1.23
+  // -> 0.92-0.99 ms). From L2/L3 it gained nothing.
   const bool ahead = stream_output(a.n * a.c * a.spatial);
   const int64_t row_lines = (c + 15) / 16;
   for (int64_t b0 = r0; b0 < r1; b0 += batch) {
