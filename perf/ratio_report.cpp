@@ -172,22 +172,21 @@ TargetSummary RatioReporter::targets() const {
       const double normrt = best(w, threads, false);
       const double onednn = best(w, threads, true);
       if (normrt <= 0) continue;
+      // The roofline at this thread count, if one was measured (0 GB/s if not).
       const auto roof = rooflines_.find(threads);
+      const bool has_roof = roof != rooflines_.end();
+      const double roof_gbps = has_roof ? roof->second.roof_gbps_for(bytes) : 0.0;
+      const auto level = has_roof ? roof->second.level_for(bytes) : bench::MemLevel::dram;
       if (onednn > 0) {
         const bool met = normrt >= kRatioTarget * onednn;
         t.ratio[op][threads].add(met);
         if (!met) {
-          RatioMiss miss{w.label, threads, normrt / onednn};
-          if (roof != rooflines_.end() && roof->second.roof_gbps_for(bytes) > 0) {
-            miss.target_of_roof = kRatioTarget * onednn / roof->second.roof_gbps_for(bytes);
-            miss.level = roof->second.level_for(bytes);
-          }
-          t.ratio_misses.push_back(miss);
+          const double target_of_roof = roof_gbps > 0 ? kRatioTarget * onednn / roof_gbps : 0.0;
+          t.ratio_misses.push_back({w.label, threads, normrt / onednn, target_of_roof, level});
         }
       }
-      if (roof == rooflines_.end()) continue;
-      const double roof_gbps = roof->second.roof_gbps_for(bytes);
-      if (roof->second.level_for(bytes) == bench::MemLevel::dram) {
+      if (!has_roof) continue;
+      if (level == bench::MemLevel::dram) {
         t.dram[op][threads].add(normrt >= kDramRoofTarget * roof_gbps);
       }
       if (rated_against_roof(w.problem.op)) {

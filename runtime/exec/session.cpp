@@ -14,7 +14,6 @@
 #include "exec/run_step.hpp"
 #include "ir/graph.hpp"
 #include "kernels/kernel.hpp"
-#include "kernels/onednn_common.hpp"
 #include "onnx/loader.hpp"
 #include "passes/blocked_layouts.hpp"
 #include "passes/conv_algorithms.hpp"
@@ -101,8 +100,7 @@ struct Session::Impl {
     if (opts.optimize) rt::run_default_passes(*graph, report);
     if (opts.optimize && opts.blocked_layouts) {
       if (opts.depthwise_fusion) rt::passes::fuse_depthwise_convs(*graph, report);
-      const int64_t block = rt::passes::preferred_block(opts.isa.value_or(best_isa()),
-                                                         rt::onednn::onednn_runs_avx512());
+      const int64_t block = rt::passes::session_block(opts.isa.value_or(best_isa()));
       rt::passes::plan_blocked_layouts(*graph, block, report);
       if (opts.winograd) rt::passes::choose_conv_algorithms(*graph, report);
     }

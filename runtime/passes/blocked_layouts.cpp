@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "kernels/onednn_common.hpp"
 #include "normrt/simd/isa.hpp"
 
 namespace normrt::rt::passes {
@@ -222,6 +223,10 @@ class Planner {
 
 int64_t preferred_block(Isa kernels_isa, bool onednn_avx512) {
   return kernels_isa == Isa::avx512 && onednn_avx512 ? 16 : 8;
+}
+
+int64_t session_block(Isa kernels_isa) {
+  return preferred_block(kernels_isa, onednn::onednn_runs_avx512());
 }
 
 void plan_blocked_layouts(Graph& g, int64_t block, PassReport& report) {

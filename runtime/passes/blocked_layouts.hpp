@@ -20,6 +20,9 @@ namespace normrt::rt::passes {
 // only, so a session capped to AVX2 (SessionOptions::isa, NORMRT_ISA) or a
 // oneDNN capped to AVX2 (ONEDNN_MAX_CPU_ISA) gets blocks of 8.
 int64_t preferred_block(Isa kernels_isa, bool onednn_avx512);
+// preferred_block for a session whose kernels run `kernels_isa`, with what
+// oneDNN runs on this CPU (onednn::onednn_runs_avx512).
+int64_t session_block(Isa kernels_isa);
 
 void plan_blocked_layouts(Graph& g, int64_t block, PassReport& report);
 

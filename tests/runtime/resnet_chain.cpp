@@ -1,6 +1,5 @@
 #include "resnet_chain.hpp"
 
-#include "kernels/onednn_common.hpp"
 #include "passes/blocked_layouts.hpp"
 #include "passes_test_util.hpp"
 
@@ -40,10 +39,7 @@ std::unique_ptr<Graph> chain(int64_t hw, bool second_output, Widths w) {
 Session make_session(std::unique_ptr<Graph> g, bool blocked, int threads) {
   PassReport report;
   run_passes(*g, PassOptions::execution(), report);
-  if (blocked) {
-    const int64_t block = passes::preferred_block(best_isa(), onednn::onednn_runs_avx512());
-    passes::plan_blocked_layouts(*g, block, report);
-  }
+  if (blocked) passes::plan_blocked_layouts(*g, passes::session_block(best_isa()), report);
   SessionOptions o;
   o.optimize = false;  // the passes ran above
   o.threads = threads;
