@@ -198,6 +198,7 @@ template <class Plan>
 std::vector<GroupStats> run_plan(Plan plan, const GroupedNormJob& job, const ExecOptions& exec) {
   const int64_t bytes = job.n * job.c * job.spatial * int64_t(2 * sizeof(float));
   const int threads = plan_threads(exec, plan.units() * plan.pieces(), bytes);
+  plan.use_threads(threads);
   if (plan.units() >= threads) {
     if constexpr (Plan::kOverlapUnits) {
       run_overlapped(plan, threads);

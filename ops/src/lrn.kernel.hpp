@@ -255,7 +255,7 @@ void lrn_rows_as(const LrnArgs& a, const LrnCoeffs& co, int64_t r0, int64_t r1) 
 template <class A, LrnPower P>
 void lrn_rows_impl(const LrnArgs& a, const LrnCoeffs& co, int64_t r0, int64_t r1) {
   if constexpr (simd::Vec<A>::can_stream) {
-    if (stream_rows<A>(a.y, a.c, a.n * a.c * a.spatial)) {
+    if (stream_rows<A>(a.y, a.c) && stream_output(a.n * a.c * a.spatial)) {
       return lrn_rows_as<A, P, true>(a, co, r0, r1);
     }
   }

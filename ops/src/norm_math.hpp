@@ -63,6 +63,23 @@ inline bool stream_output(int64_t floats) {
   return floats * int64_t(sizeof(float)) >= kStreamOutputBytes;
 }
 
+// The same for an op whose output pass reads x again after its statistics
+// pass, on `threads` threads: LayerNorm / RMSNorm rows (x from L1, so y is
+// the stream) and GroupNorm NHWC (a whole image's x from L3). On one thread
+// an 8 MiB y already keeps x out of the L3 this machine shares, and its
+// lines are read before they are written: streamed, LayerNorm 2048x1024 at
+// 1 thread took 350-480 us against 440-1060 cached, GroupNorm NHWC
+// 1x512x64x64 528-623 against 580-1405 (5 alternated rounds). On two
+// threads the same sizes ran faster cached (2048x1024: 166-280 against
+// 320-335 us), so from two threads on the threshold stays 16 MiB.
+constexpr int64_t kStreamBytesPerThread = 8 << 20;
+
+inline bool stream_output(int64_t floats, int threads) {
+  const int64_t threshold =
+      std::min(kStreamOutputBytes, kStreamBytesPerThread * int64_t(std::max(threads, 1)));
+  return floats * int64_t(sizeof(float)) >= threshold;
+}
+
 // Whether streaming stores may write spans of `span` floats laid end to end
 // from y on: y starts a 64-byte line and every span is whole lines, so the
 // ends of a span (written with ordinary stores, scalar or partial vectors)

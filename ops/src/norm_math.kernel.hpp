@@ -121,15 +121,14 @@ inline typename simd::Vec<A>::reg activate(typename simd::Vec<A>::reg v) {
 }
 
 // Whether rows of `cols` floats from y on can all go out with streaming
-// stores: the output is far larger than the cache (stream_output), and
-// every row starts on a vector boundary, so each store is a whole aligned
-// vector.
+// stores: every row starts on a vector boundary, so each store is a whole
+// aligned vector. (Whether they should is the caller's: stream_output.)
 template <class A>
-bool stream_rows(const float* y, int64_t cols, int64_t total) {
+bool stream_rows(const float* y, int64_t cols) {
   using V = simd::Vec<A>;
   constexpr auto W = int64_t(V::width);
   const bool aligned = reinterpret_cast<std::uintptr_t>(y) % (W * sizeof(float)) == 0;
-  return V::can_stream && aligned && cols % W == 0 && stream_output(total);
+  return V::can_stream && aligned && cols % W == 0;
 }
 
 // Elements before y + j is aligned for a streaming store (0 when not streaming).

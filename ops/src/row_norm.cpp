@@ -4,6 +4,7 @@
 #include "detail/dispatch.hpp"
 #include "detail/parallel.hpp"
 #include "detail/validate.hpp"
+#include "norm_math.hpp"
 #include "row_norm.table.hpp"
 
 namespace normrt::ops {
@@ -34,7 +35,8 @@ void validate_rows(const char* op, const Args& a) {
 template <class Args, class Kernel>
 void run_rows(const Args& a, const ExecOptions& exec, Kernel kernel) {
   const int threads = plan_threads(exec, a.rows, a.rows * a.cols * int64_t(2 * sizeof(float)));
-  parallel_for(threads, a.rows, [&](int64_t r0, int64_t r1) { kernel(a, r0, r1); });
+  const bool stream = stream_output(a.rows * a.cols, threads);
+  parallel_for(threads, a.rows, [&](int64_t r0, int64_t r1) { kernel(a, r0, r1, stream); });
 }
 
 }  // namespace

@@ -9,25 +9,25 @@ namespace normrt::ops::detail {
 // Picks the pipeline instance for the row source (plain / residual / residual
 // + bias) and the affine parameters present.
 template <class A, bool kLn, bool kGamma, bool kBeta, class Args>
-void rows_with_affine(const Args& a, int64_t r0, int64_t r1) {
+void rows_with_affine(const Args& a, int64_t r0, int64_t r1, bool stream) {
   using Out = RowOutput<A, kLn, kGamma, kBeta>;
-  if (a.skip == nullptr) return run_row_pipeline<A, PlainRows<A>, Out>(a, r0, r1);
-  if (a.bias == nullptr) return run_row_pipeline<A, ResidualRows<A, false>, Out>(a, r0, r1);
-  run_row_pipeline<A, ResidualRows<A, true>, Out>(a, r0, r1);
+  if (a.skip == nullptr) return run_row_pipeline<A, PlainRows<A>, Out>(a, r0, r1, stream);
+  if (a.bias == nullptr) return run_row_pipeline<A, ResidualRows<A, false>, Out>(a, r0, r1, stream);
+  run_row_pipeline<A, ResidualRows<A, true>, Out>(a, r0, r1, stream);
 }
 
 template <class A>
-void layer_norm_rows(const LayerNormArgs& a, int64_t r0, int64_t r1) {
-  if (a.gamma && a.beta) return rows_with_affine<A, true, true, true>(a, r0, r1);
-  if (a.gamma) return rows_with_affine<A, true, true, false>(a, r0, r1);
-  if (a.beta) return rows_with_affine<A, true, false, true>(a, r0, r1);
-  rows_with_affine<A, true, false, false>(a, r0, r1);
+void layer_norm_rows(const LayerNormArgs& a, int64_t r0, int64_t r1, bool stream) {
+  if (a.gamma && a.beta) return rows_with_affine<A, true, true, true>(a, r0, r1, stream);
+  if (a.gamma) return rows_with_affine<A, true, true, false>(a, r0, r1, stream);
+  if (a.beta) return rows_with_affine<A, true, false, true>(a, r0, r1, stream);
+  rows_with_affine<A, true, false, false>(a, r0, r1, stream);
 }
 
 template <class A>
-void rms_norm_rows(const RmsNormArgs& a, int64_t r0, int64_t r1) {
-  if (a.gamma) return rows_with_affine<A, false, true, false>(a, r0, r1);
-  rows_with_affine<A, false, false, false>(a, r0, r1);
+void rms_norm_rows(const RmsNormArgs& a, int64_t r0, int64_t r1, bool stream) {
+  if (a.gamma) return rows_with_affine<A, false, true, false>(a, r0, r1, stream);
+  rows_with_affine<A, false, false, false>(a, r0, r1, stream);
 }
 
 template <class A>

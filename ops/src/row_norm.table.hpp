@@ -10,9 +10,10 @@
 namespace normrt::ops::detail {
 
 struct row_norm_kernels {
-  // Rows [r0, r1).
-  void (*layer_norm)(const LayerNormArgs& a, int64_t r0, int64_t r1);
-  void (*rms_norm)(const RmsNormArgs& a, int64_t r0, int64_t r1);
+  // Rows [r0, r1); `stream`: the whole output is large enough to go out
+  // with streaming stores (stream_output), where the rows allow them.
+  void (*layer_norm)(const LayerNormArgs& a, int64_t r0, int64_t r1, bool stream);
+  void (*rms_norm)(const RmsNormArgs& a, int64_t r0, int64_t r1, bool stream);
   // Tasks [t0, t1) of kChannelTaskPositions positions of one image each
   // (channel_layer_norm.cpp numbers them), Layout::nchw.
   void (*channel_layer_norm)(const ChannelLayerNormArgs& a, int64_t t0, int64_t t1);

@@ -329,12 +329,13 @@ void run_row_pipeline_as(const Args& a, int64_t r0, int64_t r1) {
   if constexpr (kStream) simd::Vec<A>::stream_fence();
 }
 
-// Streaming stores where stream_rows allows them; only for plain rows (the
-// residual variants write s, which is read again).
+// Streaming stores when `stream` asks for them (stream_output) and
+// stream_rows allows them; only for plain rows (the residual variants write
+// s, which is read again).
 template <class A, class Src, class Out, class Args>
-void run_row_pipeline(const Args& a, int64_t r0, int64_t r1) {
+void run_row_pipeline(const Args& a, int64_t r0, int64_t r1, bool stream) {
   if constexpr (simd::Vec<A>::can_stream && Src::kRereadable) {
-    if (stream_rows<A>(a.y, a.cols, a.rows * a.cols)) {
+    if (stream && stream_rows<A>(a.y, a.cols)) {
       return run_row_pipeline_as<A, Src, Out, true, 1>(a, r0, r1);
     }
   }

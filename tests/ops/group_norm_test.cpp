@@ -1,5 +1,6 @@
 // GroupNorm (NCHW and NHWC, per-group and per-channel affine, fused
 // activations) against a double-precision scalar reference.
+#include <algorithm>
 #include <limits>
 
 #include "normrt/ops/group_norm.hpp"
@@ -249,30 +250,55 @@ TEST_P(GroupNormTest, NhwcOverlappedImagesRefineShifts) {
   }
 }
 
-// Outputs of 16 MiB and more are written with streaming stores
-// unless the epilogue is SiLU (group_norm.cpp): odd spans and rows of 6 or
-// 40 channels (unaligned starts), the split path and the per-group path, in
-// place too.
+// Outputs of 16 MiB and more (channels-last rows on one thread: 8 MiB;
+// stream_output) are written with streaming stores where every plane or
+// row is whole 64-byte lines of a line-aligned y, unless the epilogue is
+// SiLU (grouped_plans.hpp). Streamed or not (planes or rows of 6 or 40
+// channels, a misaligned y), on one thread, on the split path (N = 1) and
+// the per-group path, and in place, the outputs match the reference with
+// the same bits.
 TEST_P(GroupNormTest, StreamedLargeOutputMatchesReference) {
-  for (Layout layout : {Layout::nchw, Layout::nhwc}) {
-    for (int64_t c : {6, 40}) {
-      const GnShape s{2, c, 2100003 / c, 2, layout};  // 16.8 MB of y
-      Buffer x = random_buffer(s.size(), 78, -1.f, 3.f);
-      Buffer g = random_buffer(std::size_t(c), 7, 0.5f, 1.5f), b = random_buffer(std::size_t(c), 8);
-      const GnRef ref = reference_group_norm(x.to_vector(), s, g.data(), b.data(),
-                                             GroupAffine::per_channel, 1e-5, Activation::relu);
-      Buffer y(s.size());
-      for (int threads : {1, 8}) {
-        ops::GroupNormArgs a = make_args(s, x, y);
-        a.gamma = g.data(); a.beta = b.data(); a.act = Activation::relu;
-        ops::group_norm(a, exec(threads));
-        ASSERT_TRUE(all_close(y.data(), ref.y, 3e-5, 3e-5)) << layout_name(layout) << c << threads;
-      }
-      ops::GroupNormArgs a = make_args(s, x, x);
+  struct Case {
+    Layout layout;
+    int64_t n, c, spatial;
+  };
+  const Case cases[] = {
+      {Layout::nchw, 2, 6, 350000},  // whole-line planes: streamed
+      {Layout::nchw, 2, 40, 52500},  // planes of 52500 floats: not
+      {Layout::nhwc, 2, 6, 350000},  // rows of 24 bytes: not
+      {Layout::nhwc, 2, 64, 32768},  // whole-line rows: streamed
+      {Layout::nhwc, 1, 64, 32768},  // 8 MiB: streamed on one thread only
+  };
+  for (const Case& k : cases) {
+    const GnShape s{k.n, k.c, k.spatial, 2, k.layout};
+    const std::string name = layout_name(k.layout) + std::string(" ") + std::to_string(k.n) +
+                             "x" + std::to_string(k.c) + "x" + std::to_string(k.spatial);
+    Buffer x = random_buffer(s.size(), 78, -1.f, 3.f);
+    Buffer g = random_buffer(std::size_t(k.c), 7, 0.5f, 1.5f);
+    Buffer b = random_buffer(std::size_t(k.c), 8);
+    const GnRef ref = reference_group_norm(x.to_vector(), s, g.data(), b.data(),
+                                           GroupAffine::per_channel, 1e-5, Activation::relu);
+    auto args = [&](float* in, float* out) {
+      ops::GroupNormArgs a;
+      a.x = in; a.y = out;
+      a.n = s.n; a.c = s.c; a.spatial = s.spatial; a.groups = s.groups; a.layout = s.layout;
       a.gamma = g.data(); a.beta = b.data(); a.act = Activation::relu;
-      ops::group_norm(a, exec(2));
-      EXPECT_TRUE(bitwise_equal(x.data(), y.data(), s.size())) << layout_name(layout) << c;
+      return a;
+    };
+    LineAlignedBuffer first(s.size()), y(s.size());
+    ops::group_norm(args(x.data(), first.data()), exec(1));
+    ASSERT_TRUE(all_close(first.data(), ref.y, 3e-5, 3e-5)) << name;
+    for (int threads : {2, 8}) {
+      ops::group_norm(args(x.data(), y.data()), exec(threads));
+      EXPECT_TRUE(bitwise_equal(first.data(), y.data(), s.size())) << name << ", " << threads;
     }
+    Buffer misaligned(s.size());
+    ops::group_norm(args(x.data(), misaligned.data()), exec(1));
+    EXPECT_TRUE(bitwise_equal(first.data(), misaligned.data(), s.size())) << name;
+    LineAlignedBuffer in_place(s.size());
+    std::copy(x.data(), x.data() + s.size(), in_place.data());
+    ops::group_norm(args(in_place.data(), in_place.data()), exec(2));
+    EXPECT_TRUE(bitwise_equal(first.data(), in_place.data(), s.size())) << name;
   }
 }
 

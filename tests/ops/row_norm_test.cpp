@@ -1,5 +1,6 @@
 // LayerNorm and RMSNorm against a double-precision scalar reference.
 #include <limits>
+#include <utility>
 
 #include "normrt/ops/layer_norm.hpp"
 #include "normrt/ops/rms_norm.hpp"
@@ -229,24 +230,27 @@ TEST_P(LayerNormTest, EachRowGivesTheBitsItGivesAlone) {
 }
 
 TEST_P(LayerNormTest, StreamedOutputOfALargeTensorMatchesChunkedCalls) {
-  // 4096 x 1024 floats = 16 MiB of output into a vector-aligned y: written
-  // with streaming stores. The same rows in chunks of 512 (2 MiB outputs,
-  // plain stores) must give the same bits.
-  const int64_t rows = 4096, cols = 1024, chunk = 512;
-  Buffer x = random_buffer(std::size_t(rows * cols), 17), g = random_buffer(cols, 18),
-         b = random_buffer(cols, 19), plain(std::size_t(rows * cols));
-  std::vector<float> storage(std::size_t(rows * cols) + 16);
-  float* y = storage.data();
-  while (reinterpret_cast<std::uintptr_t>(y) % 64 != 0) ++y;
-  ops::LayerNormArgs a;
-  a.x = x.data(); a.y = y; a.rows = rows; a.cols = cols; a.gamma = g.data(); a.beta = b.data();
-  ops::layer_norm(a, exec());
-  for (int64_t r = 0; r < rows; r += chunk) {
-    ops::LayerNormArgs c = a;
-    c.x = x.data() + r * cols; c.y = plain.data() + r * cols; c.rows = chunk;
-    ops::layer_norm(c, exec());
+  // Into a line-aligned y, 4096 x 1024 floats (16 MiB of output) are written
+  // with streaming stores on any number of threads, 2048 x 1024 (8 MiB) on
+  // one thread (stream_output). The same rows in chunks of 512 (2 MiB
+  // outputs, plain stores) must give the same bits.
+  const int64_t cols = 1024, chunk = 512;
+  for (const auto& [rows, threads] : {std::pair<int64_t, int>{4096, 0}, {2048, 1}}) {
+    Buffer x = random_buffer(std::size_t(rows * cols), 17), g = random_buffer(cols, 18),
+           b = random_buffer(cols, 19), plain(std::size_t(rows * cols));
+    LineAlignedBuffer y(std::size_t(rows * cols));
+    ops::LayerNormArgs a;
+    a.x = x.data(); a.y = y.data(); a.rows = rows; a.cols = cols;
+    a.gamma = g.data(); a.beta = b.data();
+    ops::layer_norm(a, exec(threads));
+    for (int64_t r = 0; r < rows; r += chunk) {
+      ops::LayerNormArgs c = a;
+      c.x = x.data() + r * cols; c.y = plain.data() + r * cols; c.rows = chunk;
+      ops::layer_norm(c, exec(threads));
+    }
+    EXPECT_TRUE(bitwise_equal(y.data(), plain.data(), std::size_t(rows * cols)))
+        << rows << "x" << cols << ", " << threads << " threads";
   }
-  EXPECT_TRUE(bitwise_equal(y, plain.data(), std::size_t(rows * cols)));
 }
 
 TEST_P(LayerNormTest, WorkedExampleThreeImages) {

@@ -10,6 +10,7 @@
 namespace normrt::test {
 namespace {
 
+using ops::detail::stream_output;
 using ops::detail::stream_pure_output;
 using ops::detail::whole_lines;
 
@@ -40,6 +41,19 @@ TEST(StreamPolicy, PureStreamThresholdRisesWithThreadsUpToTheL3) {
   EXPECT_TRUE(stream_pure_output(20 * kFloatsPerMiB, 2));
   EXPECT_FALSE(stream_pure_output(31 * kFloatsPerMiB, 16));
   EXPECT_TRUE(stream_pure_output(32 * kFloatsPerMiB, 16));
+}
+
+// Ops whose output pass reads x again: 8 MiB of output per thread, at
+// most the fixed 16 MiB.
+TEST(StreamPolicy, RereadingOpsStreamFromEightMiBAThreadUpToSixteen) {
+  EXPECT_FALSE(stream_output(8 * kFloatsPerMiB - 1, 1));
+  EXPECT_TRUE(stream_output(8 * kFloatsPerMiB, 1));
+  EXPECT_TRUE(stream_output(8 * kFloatsPerMiB, 0));  // 0 threads counts as 1
+  EXPECT_FALSE(stream_output(16 * kFloatsPerMiB - 1, 2));
+  EXPECT_TRUE(stream_output(16 * kFloatsPerMiB, 2));
+  EXPECT_FALSE(stream_output(16 * kFloatsPerMiB - 1, 16));
+  EXPECT_TRUE(stream_output(16 * kFloatsPerMiB, 16));
+  EXPECT_EQ(stream_output(16 * kFloatsPerMiB), stream_output(16 * kFloatsPerMiB, 2));
 }
 
 }  // namespace

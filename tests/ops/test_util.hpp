@@ -79,6 +79,22 @@ class Buffer {
   std::size_t n_;
 };
 
+// A float array whose data() starts a 64-byte line: what streaming stores
+// need (Buffer never is, so outputs in a Buffer never stream).
+class LineAlignedBuffer {
+ public:
+  explicit LineAlignedBuffer(std::size_t n) : store_(n + 16, 0.f), n_(n) {}
+  float* data() {
+    const auto addr = reinterpret_cast<std::uintptr_t>(store_.data());
+    return store_.data() + (64 - addr % 64) % 64 / sizeof(float);
+  }
+  std::size_t size() const { return n_; }
+
+ private:
+  std::vector<float> store_;
+  std::size_t n_;
+};
+
 inline Buffer random_buffer(std::size_t n, uint32_t seed, float lo = -2.f, float hi = 2.f) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> dist(lo, hi);
