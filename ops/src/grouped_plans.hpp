@@ -51,22 +51,20 @@ T merge_channels(int64_t n, Part part) {
   return merge(merge(acc[0], acc[1]), merge(acc[2], acc[3]));
 }
 
-// DRAM-sized outputs are streamed, except behind SiLU: its output pass is
-// compute-bound, and streaming stores spaced out by the exp left partial
-// write-combining lines (GroupNorm NHWC 2x320x96x96 + SiLU 12% slower,
-// 10% faster without SiLU); and only where the output pass's spans (`span`
-// floats: a channel's plane, or a row of channels) are whole lines.
-// `dram_sized`: stream_output's verdict for the plan.
-inline bool stream_grouped_output(const GroupedNormJob& job, int64_t span, bool dram_sized) {
-  return job.act != Activation::silu && whole_lines(job.y, span) && dram_sized;
+// Outputs past stream_output's threshold for `threads` threads are
+// streamed, except behind SiLU: its output pass is compute-bound, and
+// streaming stores spaced out by the exp left partial write-combining lines
+// (GroupNorm NHWC 2x320x96x96 + SiLU 12% slower, 10% faster without SiLU);
+// and only where the output pass's spans (`span` floats: a channel's plane,
+// or a row of channels) are whole lines.
+inline bool stream_grouped_output(const GroupedNormJob& job, int64_t span, int threads) {
+  return job.act != Activation::silu && whole_lines(job.y, span) &&
+         stream_output(job.n * job.c * job.spatial, threads);
 }
 
-// Channels-last rows: the output pass reads the image's x again, so the
-// threshold follows the threads (stream_output(floats, threads)).
 inline RowsOutput rows_output(const GroupedNormJob& job, int threads) {
-  const int64_t floats = job.n * job.c * job.spatial;
-  if (stream_grouped_output(job, job.c, stream_output(floats, threads))) return RowsOutput::streamed;
-  const bool dram_sized = stream_output(floats);
+  if (stream_grouped_output(job, job.c, threads)) return RowsOutput::streamed;
+  const bool dram_sized = stream_output(job.n * job.c * job.spatial);
   return dram_sized || job.act == Activation::silu ? RowsOutput::by_row : RowsOutput::row_quads;
 }
 
@@ -110,7 +108,7 @@ class ChannelsFirst : public PlanBase {
   ChannelsFirst(const GroupedNormJob& job, const group_norm_kernels& k)
       : PlanBase(job, k), seg_len_(cg_ * job.spatial), segs_(job.across_batch ? job.n : 1),
         chunks_(ceil_div(seg_len_, kPieceFloats)),
-        stream_(stream_grouped_output(job, job.spatial, stream_output(job.n * job.c * job.spatial))),
+        stream_(false),  // use_threads
         shift_(std::size_t(units())),
         a_(std::size_t(units() * cg_)), b_(a_.size()) {}
 
@@ -121,9 +119,10 @@ class ChannelsFirst : public PlanBase {
   int64_t units() const { return images_ * j_.groups; }
   int64_t pieces() const { return segs_ * chunks_; }
   int64_t width() const { return 1; }
-  // A group is read once from memory (the output pass finds it in L1/L2),
-  // so whether y streams does not depend on the threads.
-  void use_threads(int) {}
+  // Whether y streams, once the thread count is known.
+  void use_threads(int threads) {
+    stream_ = stream_grouped_output(j_, j_.spatial, threads);
+  }
   // One image's reductions are contiguous: one at a time, so its spans stay
   // in L1/L2 from the moments pass to the output pass (a 1 MiB block of
   // 64 InstanceNorm planes was evicted by its own output before the output
@@ -189,7 +188,7 @@ class ChannelsFirst : public PlanBase {
   int64_t count() const { return segs_ * seg_len_; }
 
   const int64_t seg_len_, segs_, chunks_;
-  const bool stream_;  // y is DRAM-sized: streaming stores
+  bool stream_;  // y is DRAM-sized: streaming stores
   std::vector<float> shift_, a_, b_;  // per reduction; per (reduction, channel)
 };
 
@@ -202,7 +201,7 @@ class ChannelsLast : public PlanBase {
   ChannelsLast(const GroupedNormJob& job, const group_norm_kernels& k)
       : PlanBase(job, k), rows_(job.across_batch ? job.n * job.spatial : job.spatial),
         piece_rows_(std::max(kMinPieceRows, kPieceFloats / job.c)),
-        out_(rows_output(job, 1)),
+        out_(RowsOutput::by_row),  // use_threads
         shift_(std::size_t(images_ * job.c)), a_(shift_.size()), b_(shift_.size()) {}
 
   // Units are whole images: a thread with several runs the statistics of

@@ -64,14 +64,16 @@ inline bool stream_output(int64_t floats) {
 }
 
 // The same for an op whose output pass reads x again after its statistics
-// pass, on `threads` threads: LayerNorm / RMSNorm rows (x from L1, so y is
-// the stream) and GroupNorm NHWC (a whole image's x from L3). On one thread
-// an 8 MiB y already keeps x out of the L3 this machine shares, and its
-// lines are read before they are written: streamed, LayerNorm 2048x1024 at
-// 1 thread took 350-480 us against 440-1060 cached, GroupNorm NHWC
-// 1x512x64x64 528-623 against 580-1405 (5 alternated rounds). On two
-// threads the same sizes ran faster cached (2048x1024: 166-280 against
-// 320-335 us), so from two threads on the threshold stays 16 MiB.
+// pass, on `threads` threads: LayerNorm / RMSNorm rows and GroupNorm /
+// InstanceNorm NCHW groups (x again from L1/L2, so y is the stream),
+// GroupNorm NHWC (a whole image's x again from L3). On one thread an 8 MiB
+// y already pushes x out of the L3 this machine shares, and its lines are
+// read before they are written. Streamed at 1 thread (5 alternated rounds,
+// us): LayerNorm 2048x1024 350-480 against 440-1060 cached; GroupNorm NHWC
+// 1x512x64x64 528-623 against 580-1405, NCHW 488-572 against 652-934;
+// InstanceNorm 1x128x128x128 428-503 against 536-883. On two threads the
+// same sizes ran faster cached (2048x1024: 166-280 against 320-335 us), so
+// from two threads on the threshold stays 16 MiB.
 constexpr int64_t kStreamBytesPerThread = 8 << 20;
 
 inline bool stream_output(int64_t floats, int threads) {

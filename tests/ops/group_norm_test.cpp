@@ -250,10 +250,9 @@ TEST_P(GroupNormTest, NhwcOverlappedImagesRefineShifts) {
   }
 }
 
-// Outputs of 16 MiB and more (channels-last rows on one thread: 8 MiB;
-// stream_output) are written with streaming stores where every plane or
-// row is whole 64-byte lines of a line-aligned y, unless the epilogue is
-// SiLU (grouped_plans.hpp). Streamed or not (planes or rows of 6 or 40
+// Outputs of 16 MiB and more (on one thread 8 MiB; stream_output) are
+// written with streaming stores where every plane or row is whole 64-byte
+// lines of a line-aligned y, unless the epilogue is SiLU (grouped_plans.hpp). Streamed or not (planes or rows of 6 or 40
 // channels, a misaligned y), on one thread, on the split path (N = 1) and
 // the per-group path, and in place, the outputs match the reference with
 // the same bits.
@@ -265,6 +264,7 @@ TEST_P(GroupNormTest, StreamedLargeOutputMatchesReference) {
   const Case cases[] = {
       {Layout::nchw, 2, 6, 350000},  // whole-line planes: streamed
       {Layout::nchw, 2, 40, 52500},  // planes of 52500 floats: not
+      {Layout::nchw, 1, 64, 32768},  // 8 MiB: streamed on one thread only
       {Layout::nhwc, 2, 6, 350000},  // rows of 24 bytes: not
       {Layout::nhwc, 2, 64, 32768},  // whole-line rows: streamed
       {Layout::nhwc, 1, 64, 32768},  // 8 MiB: streamed on one thread only
