@@ -108,11 +108,11 @@ struct RowAccumulator {
 // reloaded them every vector); passed in by value, they went through the
 // stack as small stores read back as one vector, a store-forwarding stall
 // every sweep (RMSNorm with residual, 512x768 AVX-512: 69 -> 82 us).
-// Flattened: everything it calls is inlined whatever GCC's size budget says;
-// a change elsewhere in the pipeline once left RowAccumulator::fold out of
-// line, a call per chunk across which every vector register is spilled
-// (flattened, LayerNorm / RMSNorm 128x768 and 512x768 ran 3-10% faster in
-// median over 8 alternated rounds).
+// Flattened: everything it calls is inlined whatever GCC's size budget says
+// (a trial pipeline with more code around the sweep got RowAccumulator::fold
+// out of line: a call per chunk, across which every vector register is
+// spilled). Flattened, LayerNorm / RMSNorm 128x768 and 512x768 also ran
+// 3-10% faster in median over 8 alternated rounds.
 template <class A, class Src, class Out, int64_t kChains, std::size_t kStats, std::size_t kNorm,
           bool kStream = false, class Args>
 [[gnu::flatten]] std::array<Moments, kStats> rows_sweep(const Args& a, int64_t s0, int64_t n0,
