@@ -7,6 +7,9 @@ set -euo pipefail
 PACKAGES=(
   cmake ninja-build g++
   libdnnl-dev libxsimd-dev
+  # Debian's dnnl-config.cmake requires OpenCL (find_package(OpenCL REQUIRED));
+  # libdnnl-dev only recommends it, and recommends are not installed.
+  ocl-icd-opencl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   g++-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-user
