@@ -103,8 +103,7 @@ void batch_norm_apply(const BatchNormArgs& args, const ExecOptions& exec) {
   } else {
     const int64_t planes = args.n * args.c;
     const int threads = detail::plan_threads(exec, planes, bytes);
-    const bool stream =
-        detail::whole_lines(args.y, args.spatial) && detail::stream_pure_output(total, threads);
+    const bool stream = detail::stream_planes(args.spatial, total, threads);
     detail::parallel_for(threads, planes,
                          [&](int64_t p0, int64_t p1) { k.apply_planes(args, p0, p1, stream); });
   }

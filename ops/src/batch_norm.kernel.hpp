@@ -66,17 +66,20 @@ void affine_channels(const float* x, float* y, int64_t n, const float* a, const 
 // localize.
 alignas(64) constexpr float kLaneIndex[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 
-// NCHW planes [p0, p1) shorter than the plane loop's 4-vector step (but at
-// least a vector long) as one flat sweep: a vector straddles at most two
-// planes, whose scales and shifts it blends by lane. Per plane, AVX-512's
-// 7x7 = 49 floats were three vectors, a scalar and the loop's set-up (60-70%
-// of the L3 roofline, NHWC 90%); the sweep is 1.1-1.3x faster. (AVX2's 49
-// floats are past 4 vectors and stay per plane: there the blends measured
-// 1.3x slower.) Every element goes through the vector path, the ends as
-// partial vectors, so each gets the same arithmetic wherever a thread's
-// range starts: bitwise equal results for any thread count.
-template <class A, Activation act>
-void short_planes(const BatchNormArgs& a, int64_t p0, int64_t p1) {
+// NCHW planes [p0, p1) of at least a vector each as one flat sweep over
+// x and y: whole vectors inside a plane use its scale and shift; a vector
+// across a plane boundary blends the two planes' by lane (a plane is at
+// least a vector long, so a vector meets at most two). The vectors follow
+// y's alignment, not the planes', so every store but the range's first and
+// last is a whole aligned vector: the sweep can stream any plane size (per
+// plane, a 14x14 plane's ends shared lines with its neighbours'), and short
+// planes lose their per-plane set-up and scalar ends (7x7 = 49 floats on
+// AVX-512: three vectors and a scalar a plane ran at 60-70% of the L3
+// roofline, NHWC at 90%). Every element goes through the vector path, the
+// range's ends as partial vectors, so each gets the same arithmetic wherever
+// a thread's range starts: bitwise equal results for any thread count.
+template <class A, Activation act, bool nt>
+void flat_planes(const BatchNormArgs& a, int64_t p0, int64_t p1) {
   using V = simd::Vec<A>;
   using R = typename V::reg;
   constexpr int64_t W = V::width;
@@ -85,35 +88,66 @@ void short_planes(const BatchNormArgs& a, int64_t p0, int64_t p1) {
   const float* x = a.x + p0 * s;
   float* y = a.y + p0 * s;
   const R lane = V::load(kLaneIndex);
-  int64_t ch = p0 % a.c, off = 0;  // channel of lane 0's plane, lane 0's place in it
-  for (int64_t j = 0; j < n; j += W) {
-    const int64_t next = ch + 1 == a.c ? 0 : ch + 1;
+  int64_t ch = p0 % a.c, off = 0;  // the plane of element j, j's place in it
+  auto next_channel = [&] { return ch + 1 == a.c ? 0 : ch + 1; };
+  // m <= W elements from j, lane k in plane ch while off + k < s, else in the
+  // next one; j moves on by m.
+  int64_t j = 0;
+  auto blended = [&](std::size_t m) {
+    const int64_t next = next_channel();
     const auto here = lane < V::splat(float(s - off));
     const R va = xsimd::select(here, V::splat(a.scale[ch]), V::splat(a.scale[next]));
     const R vb = xsimd::select(here, V::splat(a.shift[ch]), V::splat(a.shift[next]));
-    if (j + W <= n) {
-      V::store(y + j, activate<A, act>(V::fma(V::load(x + j), va, vb)));
+    if (m == std::size_t(W)) {
+      put<A, nt>(y + j, activate<A, act>(V::fma(V::load(x + j), va, vb)));
     } else {
-      const auto m = std::size_t(n - j);
       V::store_tail(y + j, activate<A, act>(V::fma(V::load_tail(x + j, m), va, vb)), m);
     }
-    off += W;
+    j += int64_t(m);
+    off += int64_t(m);
     if (off >= s) {
       off -= s;
       ch = next;
     }
+  };
+  // Up to y's alignment (the head of a streamed range, else of AVX-512's
+  // loads and stores), then whole vectors.
+  const auto lane0 = (reinterpret_cast<std::uintptr_t>(y) / sizeof(float)) % std::uintptr_t(W);
+  const int64_t head = std::min<int64_t>(n, int64_t((W - int64_t(lane0)) % W));
+  if (head > 0) blended(std::size_t(head));
+  while (j + W <= n) {
+    // Whole vectors inside plane ch, four at a time, then one across the
+    // boundary.
+    const int64_t inside = std::min(s - off, n - j) / W;
+    const R va = V::splat(a.scale[ch]), vb = V::splat(a.shift[ch]);
+    auto out = [&](int64_t i) { return activate<A, act>(V::fma(V::load(x + i), va, vb)); };
+    const int64_t end = j + inside * W;
+    for (; j + 4 * W <= end; j += 4 * W) {
+      const R o0 = out(j), o1 = out(j + W), o2 = out(j + 2 * W), o3 = out(j + 3 * W);
+      put<A, nt>(y + j, o0);
+      put<A, nt>(y + j + W, o1);
+      put<A, nt>(y + j + 2 * W, o2);
+      put<A, nt>(y + j + 3 * W, o3);
+    }
+    for (; j < end; j += W) put<A, nt>(y + j, out(j));
+    off += inside * W;
+    if (off == s) {
+      off = 0;
+      ch = next_channel();
+    } else if (j + W <= n) {
+      blended(std::size_t(W));
+    }
   }
+  if (j < n) blended(std::size_t(n - j));
+  if constexpr (nt) V::stream_fence();
 }
 
 // NCHW planes [b, e) (one scale per plane) or NHWC positions [b, e) (a
 // vector of scales per position).
 template <class A, Activation act, Layout L, bool nt>
 void bn_range(const BatchNormArgs& a, int64_t b, int64_t e) {
-  if constexpr (L == Layout::nchw && simd::Vec<A>::width > 1 && !nt) {
-    constexpr auto W = int64_t(simd::Vec<A>::width);
-    if (a.spatial >= W && a.spatial < 4 * W) {
-      return short_planes<A, act>(a, b, e);
-    }
+  if constexpr (L == Layout::nchw && simd::Vec<A>::width > 1) {
+    if (a.spatial >= int64_t(simd::Vec<A>::width)) return flat_planes<A, act, nt>(a, b, e);
   }
   for (int64_t t = b; t < e; ++t) {
     if constexpr (L == Layout::nchw) {

@@ -109,6 +109,16 @@ inline bool stream_pure_output(int64_t floats, int threads) {
   return floats * int64_t(sizeof(float)) >= threshold;
 }
 
+// BatchNorm NCHW on `threads` threads: planes of at least the widest vector
+// (16 floats) are one flat sweep of aligned whole vectors on every ISA
+// (flat_planes), so they stream whatever their size; shorter planes run one
+// at a time, their ends in the middle of lines, and stay cached.
+constexpr int64_t kFlatPlanesMinFloats = 16;
+
+inline bool stream_planes(int64_t spatial, int64_t floats, int threads) {
+  return spatial >= kFlatPlanesMinFloats && stream_pure_output(floats, threads);
+}
+
 // b - corr * a in double, rounded once: the output pass's shift once the
 // (tiny) mean correction is folded in, y = (x - shift) * a + fold_corr(...).
 inline float fold_corr(float b, float corr, float a) {

@@ -122,20 +122,33 @@ TEST_P(BatchNormTest, InPlaceMatchesOutOfPlace) {
   }
 }
 
-// Outputs over 16 MiB take the non-temporal store path (batch_norm.cpp):
-// spans whose start is not vector-aligned (odd spatial, misaligned buffers),
-// several threads, in place too, checked like every other shape.
+// Outputs of 10 MiB and more on one thread take the non-temporal store path
+// (stream_pure_output): NCHW planes of any size into any y (flat_planes: a
+// long odd plane, 14x14 and 7x7, vectors across plane boundaries, y 4 bytes
+// off a line), NHWC rows of whole lines into a line-aligned y; in place too
+// (then NHWC stays cached: Buffer is never aligned). Checked like every
+// other shape.
 TEST_P(BatchNormTest, StreamedLargeOutputs) {
-  for (Layout layout : {Layout::nchw, Layout::nhwc}) {
-    const Problem p{2, 35, 60013, layout, Activation::relu};  // 16.8 MB of y
+  struct Case {
+    Layout layout;
+    int64_t c, spatial;
+  };
+  for (const Case& k : {Case{Layout::nchw, 35, 40009}, Case{Layout::nchw, 7200, 196},
+                        Case{Layout::nchw, 28800, 49}, Case{Layout::nhwc, 64, 22000}}) {
+    const Problem p{2, k.c, k.spatial, k.layout, Activation::relu};  // 11.2-11.3 MB of y
     const auto total = std::size_t(p.n * p.c * p.spatial);
-    Buffer x = random_buffer(total, 17), y(total);
+    Buffer x = random_buffer(total, 17);
     const Buffer scale = random_buffer(std::size_t(p.c), 18, -2.f, 2.f);
     const Buffer shift = random_buffer(std::size_t(p.c), 19);
-    ops::batch_norm_apply(make_args(p, x.data(), y.data(), scale.data(), shift.data()), exec(3));
-    ASSERT_TRUE(check_apply(p, x.data(), y.data(), scale.data(), shift.data())) << int(layout);
-    ops::batch_norm_apply(make_args(p, x.data(), x.data(), scale.data(), shift.data()), exec(2));
-    EXPECT_TRUE(bitwise_equal(x.data(), y.data(), total));
+    const std::string what = std::string(k.layout == Layout::nchw ? "nchw" : "nhwc") +
+                             " spatial " + std::to_string(k.spatial);
+    Buffer y(total);
+    LineAlignedBuffer aligned_y(total);
+    float* out = k.layout == Layout::nhwc ? aligned_y.data() : y.data();
+    ops::batch_norm_apply(make_args(p, x.data(), out, scale.data(), shift.data()), exec(1));
+    ASSERT_TRUE(check_apply(p, x.data(), out, scale.data(), shift.data())) << what;
+    ops::batch_norm_apply(make_args(p, x.data(), x.data(), scale.data(), shift.data()), exec(1));
+    EXPECT_TRUE(bitwise_equal(x.data(), out, total)) << what;
   }
 }
 
@@ -163,11 +176,13 @@ TEST_P(BatchNormTest, NanAndInfStayInTheirElement) {
 }
 
 TEST_P(BatchNormTest, BitwiseIdenticalForAnyThreadCount) {
-  // Big enough for plan_threads to use 8 threads. 7x7 planes are a flat
-  // sweep on 16 lanes, 5x5 on 8 (short_planes), whose ends fall anywhere in
-  // a vector; 28x28 a loop per plane. SiLU: an end done in scalar code would
+  // Big enough for plan_threads to use 8 threads. NCHW planes are one flat
+  // sweep (flat_planes) whose vectors cross plane boundaries and whose
+  // thread ranges start anywhere in a vector; 3x3 planes (shorter than a
+  // vector) a loop per plane. SiLU: an element done in scalar code would
   // round differently.
-  for (int64_t spatial : {int64_t(28 * 28), int64_t(7 * 7), int64_t(5 * 5)})
+  for (int64_t spatial : {int64_t(28 * 28), int64_t(14 * 14), int64_t(7 * 7), int64_t(5 * 5),
+                          int64_t(3 * 3)})
   for (Layout layout : {Layout::nchw, Layout::nhwc}) {
     const Problem p{16, 64, spatial, layout, Activation::silu};
     const auto total = std::size_t(p.n * p.c * p.spatial);

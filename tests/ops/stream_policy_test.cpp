@@ -11,6 +11,7 @@ namespace normrt::test {
 namespace {
 
 using ops::detail::stream_output;
+using ops::detail::stream_planes;
 using ops::detail::stream_pure_output;
 using ops::detail::whole_lines;
 
@@ -41,6 +42,18 @@ TEST(StreamPolicy, PureStreamThresholdRisesWithThreadsUpToTheL3) {
   EXPECT_TRUE(stream_pure_output(20 * kFloatsPerMiB, 2));
   EXPECT_FALSE(stream_pure_output(31 * kFloatsPerMiB, 16));
   EXPECT_TRUE(stream_pure_output(32 * kFloatsPerMiB, 16));
+}
+
+// BatchNorm NCHW streams planes of any size from 16 floats on (one flat
+// sweep of aligned vectors), shorter ones never.
+TEST(StreamPolicy, BatchNormPlanesStreamFromSixteenFloats) {
+  const int64_t big = 12 * kFloatsPerMiB;
+  EXPECT_TRUE(stream_planes(196, big, 1));  // 14x14: ends mid-line
+  EXPECT_TRUE(stream_planes(49, big, 1));   // 7x7
+  EXPECT_TRUE(stream_planes(16, big, 1));
+  EXPECT_FALSE(stream_planes(15, big, 1));
+  EXPECT_FALSE(stream_planes(196, big, 2));  // under 20 MiB at 2 threads
+  EXPECT_FALSE(stream_planes(196, 10 * kFloatsPerMiB - 1, 1));
 }
 
 // Ops whose output pass reads x again: 8 MiB of output per thread, at
